@@ -1,0 +1,186 @@
+"""The ``vaksam`` command line, thin over :class:`api.service.VaksamService`.
+
+Usage::
+
+    vaksam ingest data/corpus --prune
+    vaksam search "Vilka kommuner har infört MVP i skolan?" --limit 5
+    vaksam serve --port 8000
+    vaksam eval --queries ../shared/eval/dev_queries.jsonl
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import textwrap
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.service import QueryError, VaksamService
+from search.embedding.resolve import ModelNotAvailableError
+from search.settings import Settings, get_settings
+from search.store import StoreError
+
+app = typer.Typer(
+    help="Vaksam: semantisk sökning i svenska dokument om våldsprevention.", no_args_is_help=True, add_completion=False
+)
+
+
+def _service() -> VaksamService:
+    return VaksamService(get_settings())
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.secho(f"fel: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _print_json(data) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders to index.")],
+    prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    strict: Annotated[bool, typer.Option(help="Exit with status 1 when any file failed.")] = False,
+) -> None:
+    """Index PDF, DOCX, PPTX, HTML, Markdown and text files."""
+    service = _service()
+    try:
+        summary = service.ingest(paths, prune=prune, progress=progress)
+    except (StoreError, ModelNotAvailableError) as exc:
+        _fail(str(exc))
+    finally:
+        service.close()
+    typer.echo(summary.render())
+    if strict and summary.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="The question, in Swedish or English.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100)] = 10,
+    document: Annotated[str | None, typer.Option(help="Only this document id.")] = None,
+    language: Annotated[str | None, typer.Option(help="Only passages in this language (sv, en, ...).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
+) -> None:
+    """Search the index and print the best passages."""
+    service = _service()
+    try:
+        result = service.search(query, limit, document=document, language=language)
+    except (QueryError, StoreError, ModelNotAvailableError) as exc:
+        _fail(str(exc))
+    finally:
+        service.close()
+    if as_json:
+        _print_json(result.model_dump())
+        return
+    if not result.hits:
+        typer.echo("Inga träffar. Prova andra ord, eller indexera dokument med `vaksam ingest`.")
+        return
+    for rank, hit in enumerate(result.hits, 1):
+        where = ", ".join(x for x in (f"s. {hit.page}" if hit.page else "", " › ".join(hit.section)) if x)
+        typer.secho(f"{rank:>2}. {hit.document.title}  ({hit.score:.3f})", bold=True)
+        typer.echo(f"    {hit.document.source}" + (f"  [{where}]" if where else ""))
+        typer.echo(textwrap.fill(hit.snippet, width=100, initial_indent="    ", subsequent_indent="    "))
+    typer.echo(f"{result.total} träffar på {result.took_ms:.0f} ms")
+
+
+@app.command()
+def documents(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the indexed documents."""
+    service = _service()
+    try:
+        docs = service.documents()
+    except StoreError as exc:
+        _fail(str(exc))
+    finally:
+        service.close()
+    if as_json:
+        _print_json([d.model_dump() for d in docs])
+        return
+    if not docs:
+        typer.echo("Inga dokument indexerade ännu.")
+        return
+    typer.echo(f"{'id':16}  {'språk':5}  {'passager':>8}  {'sidor':>5}  titel / källa")
+    for d in docs:
+        typer.echo(f"{d.id:16}  {d.language:5}  {d.passages:>8}  {d.pages or '':>5}  {d.title[:60]}")
+        typer.echo(f"{'':43}{d.source}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default VAKSAM_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default VAKSAM_PORT).")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    try:
+        application = create_app(settings)
+        uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")
+    except (StoreError, ModelNotAvailableError) as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def model() -> None:
+    """Materialise the embedding model (converted once, then cached) and print where it is."""
+    from search.embedding.resolve import resolve_model
+
+    settings = get_settings()
+    try:
+        typer.echo(resolve_model(settings.embedding_model, settings.model_dir))
+    except ModelNotAvailableError as exc:
+        _fail(str(exc))
+
+
+@app.command("eval")
+def evaluate(
+    queries: Annotated[Path | None, typer.Option(help="JSON lines of questions with gold strings.")] = None,
+    beir: Annotated[Path | None, typer.Option(help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    details: Annotated[bool, typer.Option(help="With --json: include every query.")] = False,
+) -> None:
+    """Measure retrieval quality on a question file or a BEIR folder."""
+    from api.evaluation import evaluate_beir, evaluate_queries
+
+    if (queries is None) == (beir is None):
+        _fail("give exactly one of --queries FILE or --beir DIR")
+    service = _service()
+    try:
+        report = evaluate_queries(service, queries) if queries else evaluate_beir(service, beir, progress=not as_json)
+    except (ValueError, OSError, StoreError, ModelNotAvailableError) as exc:
+        _fail(str(exc))
+    finally:
+        service.close()
+    if as_json:
+        _print_json(report.as_dict(details))
+    else:
+        typer.echo(report.render())
+
+
+def run() -> None:  # console-script entry point
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+__all__ = ["app", "run", "Settings"]

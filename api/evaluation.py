@@ -1,0 +1,226 @@
+"""``vaksam eval``: question files against the live index, BEIR folders in a throwaway index.
+
+Question files are JSON lines like ``{"id", "query", "gold": [...], "kind", "lang"}``;
+a passage is relevant when its folded text contains a folded gold string
+(``search.metrics.fold_compact``). nDCG's ideal ranking counts every passage in
+the index that contains a gold string, capped at ``k``.
+
+A BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels/test.tsv``) is
+chunked with the same chunker as any document, embedded into a temporary
+embedded Qdrant folder, searched, and the passage hits are collapsed to
+their documents before scoring.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from api.service import VaksamService
+from ingest.blocks import Block, ParsedDocument
+from ingest.chunking import chunk_document
+from ingest.pipeline import embedding_text, make_passages
+from search.metrics import contains_gold, hit_at_k, mean, ndcg_at_k, recall_at_k, reciprocal_rank
+from search.records import DocumentRecord
+from search.settings import Settings
+from search.store import QdrantStore
+
+K = 10
+
+
+@dataclass
+class QueryOutcome:
+    id: str
+    query: str
+    kind: str
+    rank: int | None
+    metrics: dict[str, float]
+    ms: float
+
+
+@dataclass
+class EvalReport:
+    name: str
+    queries: int
+    metrics: dict[str, float]
+    by_kind: dict[str, dict[str, float]] = field(default_factory=dict)
+    median_ms: float = 0.0
+    details: list[QueryOutcome] = field(default_factory=list)
+
+    def as_dict(self, details: bool = False) -> dict:
+        out = {
+            "name": self.name,
+            "queries": self.queries,
+            "metrics": self.metrics,
+            "by_kind": self.by_kind,
+            "median_ms": self.median_ms,
+        }
+        if details:
+            out["details"] = [d.__dict__ for d in self.details]
+        return out
+
+    def render(self) -> str:
+        names = list(self.metrics)
+        lines = [f"{self.name}: {self.queries} queries, median {self.median_ms:.1f} ms/query"]
+        lines.append(f"{'':14}" + "".join(f"{n:>10}" for n in names))
+        lines.append(f"{'all':14}" + "".join(f"{self.metrics[n]:>10.3f}" for n in names))
+        for kind, values in sorted(self.by_kind.items()):
+            lines.append(f"{kind[:14]:14}" + "".join(f"{values[n]:>10.3f}" for n in names))
+        misses = [d for d in self.details if d.rank is None][:10]
+        if misses:
+            lines.append("not found in the top 10:")
+            lines += [f"  {d.id}: {d.query}" for d in misses]
+        return "\n".join(lines)
+
+
+def _aggregate(details: list[QueryOutcome]) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    names = list(details[0].metrics) if details else []
+    overall = {n: round(mean([d.metrics[n] for d in details]), 4) for n in names}
+    groups: dict[str, list[QueryOutcome]] = defaultdict(list)
+    for d in details:
+        groups[d.kind].append(d)
+    by_kind = {k: {n: round(mean([d.metrics[n] for d in v]), 4) for n in names} for k, v in groups.items()}
+    return overall, by_kind
+
+
+def load_queries(path: Path) -> list[dict]:
+    queries = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+        if not isinstance(item, dict) or not item.get("query") or not item.get("gold"):
+            raise ValueError(f"{path}:{n}: each line needs a 'query' and a non-empty 'gold' list")
+        queries.append(item)
+    if not queries:
+        raise ValueError(f"{path}: no questions")
+    return queries
+
+
+def evaluate_queries(service: VaksamService, path: Path) -> EvalReport:
+    """hit@1, hit@5, MRR@10 and nDCG@10 of the current index on a gold-string question file."""
+    queries = load_queries(path)
+    all_texts = [p.text for doc in service.documents() for p in service.document_passages(doc.id)]
+    details = []
+    for item in queries:
+        gold = list(item["gold"])
+        started = time.perf_counter()
+        result = service.search(item["query"], limit=K)
+        ms = (time.perf_counter() - started) * 1000
+        gains = [1.0 if contains_gold(h.text, gold) else 0.0 for h in result.hits]
+        ideal = [1.0] * min(K, sum(contains_gold(t, gold) for t in all_texts))
+        rank = next((i + 1 for i, g in enumerate(gains) if g), None)
+        metrics = {
+            "hit@1": hit_at_k(gains, 1),
+            "hit@5": hit_at_k(gains, 5),
+            "mrr@10": reciprocal_rank(gains, K),
+            "ndcg@10": ndcg_at_k(gains, ideal, K),
+        }
+        kind = item.get("kind") or "all"
+        details.append(QueryOutcome(str(item.get("id", len(details))), item["query"], kind, rank, metrics, ms))
+    overall, by_kind = _aggregate(details)
+    return EvalReport(path.name, len(details), overall, by_kind, statistics.median(d.ms for d in details), details)
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _read_qrels(folder: Path) -> dict[str, dict[str, float]]:
+    qrels_dir = folder / "qrels"
+    files = [qrels_dir / "test.tsv"] if (qrels_dir / "test.tsv").exists() else sorted(qrels_dir.glob("*.tsv"))
+    if not files:
+        raise ValueError(f"{folder}: no qrels/*.tsv file")
+    qrels: dict[str, dict[str, float]] = defaultdict(dict)
+    with files[0].open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            qrels[row["query-id"]][row["corpus-id"]] = float(row["score"])
+    return qrels
+
+
+def _beir_document(record: dict) -> ParsedDocument:
+    text = record.get("text") or ""
+    title = (record.get("title") or "").strip()
+    paragraphs = [" ".join(p.split()) for p in text.replace("\r\n", "\n").split("\n")]
+    blocks = [Block(p) for p in paragraphs if p]
+    if title and (not blocks or blocks[0].text != title):
+        blocks.insert(0, Block(title))
+    return ParsedDocument(path=Path(record["_id"]), blocks=blocks, title=title or record["_id"])
+
+
+def evaluate_beir(service: VaksamService, folder: Path, progress: bool = True) -> EvalReport:
+    """nDCG@10, recall@10 and MRR@10 on a BEIR folder, indexed into a throwaway embedded collection."""
+    from tqdm import tqdm
+
+    for name in ("corpus.jsonl", "queries.jsonl"):
+        if not (folder / name).exists():
+            raise ValueError(f"{folder}: missing {name} (expected a BEIR folder)")
+    corpus = _read_jsonl(folder / "corpus.jsonl")
+    queries = {q["_id"]: q["text"] for q in _read_jsonl(folder / "queries.jsonl")}
+    qrels = _read_qrels(folder)
+    encoder = service.encoder
+    settings = service.settings
+
+    with tempfile.TemporaryDirectory(prefix="vaksam-beir-") as tmp:
+        beir_settings = Settings(
+            **{**settings.model_dump(), "qdrant_path": Path(tmp), "qdrant_url": None, "collection": "beir"}
+        )
+        store = QdrantStore.from_settings(beir_settings)
+        try:
+            store.ensure_collections(encoder.name, encoder.dimension)
+            for record in tqdm(corpus, desc="Indexerar BEIR", unit="dok", disable=not progress or None, leave=False):
+                parsed = _beir_document(record)
+                if not parsed.blocks:
+                    continue
+                text, chunks = chunk_document(
+                    parsed, encoder.token_lengths, settings.passage_tokens, encoder.max_tokens
+                )
+                doc_id = str(record["_id"])
+                passages = make_passages(doc_id, chunks, "sv", detect=False)
+                doc = DocumentRecord(
+                    id=doc_id,
+                    title=parsed.title or doc_id,
+                    source=doc_id,
+                    language="sv",
+                    content_hash="",
+                    passages=len(passages),
+                    characters=len(text),
+                )
+                texts = [embedding_text(parsed.title, p, settings.embed_context) for p in passages]
+                store.replace_document(doc, passages, encoder.encode_passages(texts))
+            details = []
+            for qid, relevant in tqdm(
+                qrels.items(), desc="Söker", unit="fråga", disable=not progress or None, leave=False
+            ):
+                if qid not in queries:
+                    continue
+                started = time.perf_counter()
+                scored = store.search(encoder.encode_query(queries[qid]), limit=5 * K)
+                ms = (time.perf_counter() - started) * 1000
+                ranked: list[str] = []
+                for item in scored:
+                    if item.passage.document_id not in ranked:
+                        ranked.append(item.passage.document_id)
+                gains = [relevant.get(d, 0.0) for d in ranked]
+                metrics = {
+                    "ndcg@10": ndcg_at_k(gains, list(relevant.values()), K),
+                    "recall@10": recall_at_k(ranked, {d for d, s in relevant.items() if s > 0}, K),
+                    "mrr@10": reciprocal_rank(gains, K),
+                }
+                rank = next((i + 1 for i, g in enumerate(gains[:K]) if g > 0), None)
+                details.append(QueryOutcome(qid, queries[qid], "all", rank, metrics, ms))
+        finally:
+            store.close()
+    if not details:
+        raise ValueError(f"{folder}: no query in qrels matches queries.jsonl")
+    overall, _ = _aggregate(details)
+    return EvalReport(folder.name, len(details), overall, {}, statistics.median(d.ms for d in details), details)

@@ -1,0 +1,106 @@
+"""The one service layer under both the HTTP API and the command line.
+
+It owns the lazily loaded encoder and store, so that commands which never
+search (``vaksam documents``) do not pay for loading the model, and so that
+the API process loads each exactly once.
+
+Usage::
+
+    service = VaksamService(Settings())
+    service.ingest([Path("data/corpus")])
+    result = service.search("Vilka kommuner har infört MVP i skolan?", limit=5)
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+
+from ingest.pipeline import Ingestor, IngestSummary
+from search.embedding.encoder import Encoder
+from search.records import DocumentRecord, PassageRecord, SearchResult
+from search.searcher import Searcher
+from search.settings import Settings
+from search.store import QdrantStore
+
+
+class QueryError(ValueError):
+    """A query that cannot be answered as asked; the message says why."""
+
+
+class VaksamService:
+    def __init__(self, settings: Settings, *, encoder: Encoder | None = None, store: QdrantStore | None = None):
+        self.settings = settings
+        self._encoder = encoder
+        self._store = store
+        self._lock = threading.Lock()
+
+    @property
+    def encoder(self) -> Encoder:
+        with self._lock:
+            if self._encoder is None:
+                self._encoder = Encoder.load(self.settings)
+            return self._encoder
+
+    @property
+    def store(self) -> QdrantStore:
+        with self._lock:
+            if self._store is None:
+                self._store = QdrantStore.from_settings(self.settings)
+            return self._store
+
+    @cached_property
+    def searcher(self) -> Searcher:
+        return Searcher(self.encoder, self.store)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # -- ingestion -------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[Path], *, prune: bool = False, progress: bool = True) -> IngestSummary:
+        return Ingestor(self.settings, self.encoder, self.store).ingest(paths, prune=prune, progress=progress)
+
+    # -- queries ---------------------------------------------------------------------------
+    def search(
+        self, query: str, limit: int = 10, *, document: str | None = None, language: str | None = None
+    ) -> SearchResult:
+        query = " ".join(query.split())
+        if not query:
+            raise QueryError("the query is empty: type a question or some words to search for")
+        if len(query) > self.settings.max_query_chars:
+            raise QueryError(f"the query is {len(query)} characters; the limit is {self.settings.max_query_chars}")
+        if not 1 <= limit <= 100:
+            raise QueryError(f"limit must be between 1 and 100, not {limit}")
+        return self.searcher.search(query, limit, document_id=document or None, language=language or None)
+
+    def documents(self) -> list[DocumentRecord]:
+        return self.store.list_documents()
+
+    def document(self, document_id: str) -> DocumentRecord | None:
+        return self.store.get_document(document_id)
+
+    def document_passages(self, document_id: str) -> list[PassageRecord]:
+        return self.store.document_passages(document_id)
+
+    def passage(self, passage_id: str) -> PassageRecord | None:
+        try:
+            uuid.UUID(passage_id)
+        except ValueError:
+            return None
+        return self.store.get_passage(passage_id)
+
+    def health(self) -> dict:
+        store = self.store
+        return {
+            "status": "ok",
+            "collection": store.collection,
+            "backend": "server" if store.remote else "embedded",
+            "model": store.model_info().get("model", self.settings.embedding_model),
+            "documents": len(store.list_documents()),
+            "passages": store.count_passages(),
+        }

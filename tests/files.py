@@ -1,0 +1,72 @@
+"""Builders for test documents in every supported format, made on the fly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _pdf_string(text: str) -> bytes:
+    raw = text.encode("cp1252")
+    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def make_pdf(path: Path, pages: list[list[str]]) -> Path:
+    """A minimal valid PDF (Helvetica, WinAnsi) with one text line per list item, one list per page."""
+    objects: list[bytes] = []
+    page_ids = []
+    font_id = 3 + 2 * len(pages)
+    for i, lines in enumerate(pages):
+        content = b"BT /F1 11 Tf 14 TL 72 600 Td " + b" ".join(_pdf_string(line) + b" Tj T*" for line in lines) + b" ET"
+        page_id, content_id = 3 + 2 * i, 4 + 2 * i
+        page_ids.append(page_id)
+        objects.append(
+            f"{page_id} 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            f"/Resources << /Font << /F1 {font_id} 0 R >> >> /Contents {content_id} 0 R >> endobj\n".encode()
+        )
+        objects.append(
+            f"{content_id} 0 obj << /Length {len(content)} >> stream\n".encode() + content + b"\nendstream endobj\n"
+        )
+    kids = " ".join(f"{p} 0 R" for p in page_ids)
+    head = [
+        b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n",
+        f"2 0 obj << /Type /Pages /Kids [{kids}] /Count {len(pages)} >> endobj\n".encode(),
+    ]
+    font = f"{font_id} 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >> endobj\n"
+    body = head + objects + [font.encode()]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for obj in body:
+        offsets.append(len(out))
+        out += obj
+    xref = len(out)
+    out += f"xref\n0 {len(body) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer << /Size {len(body) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(bytes(out))
+    return path
+
+
+def make_docx(path: Path, title: str, sections: list[tuple[str, list[str]]]) -> Path:
+    from docx import Document
+
+    doc = Document()
+    doc.core_properties.title = title
+    doc.add_heading(title, level=1)
+    for heading, paragraphs in sections:
+        doc.add_heading(heading, level=2)
+        for paragraph in paragraphs:
+            doc.add_paragraph(paragraph)
+    doc.save(str(path))
+    return path
+
+
+def make_pptx(path: Path, slides: list[tuple[str, str]]) -> Path:
+    from pptx import Presentation
+
+    prs = Presentation()
+    for title, body in slides:
+        slide = prs.slides.add_slide(prs.slide_layouts[1])
+        slide.shapes.title.text = title
+        slide.placeholders[1].text = body
+    prs.save(str(path))
+    return path

@@ -1,0 +1,119 @@
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.app import create_app
+from api.cli import app as cli_app
+from search.settings import get_settings
+
+TEXT = "Syftet med resan är att arbeta med våldsprevention utifrån en socioekologisk modell."
+
+
+@pytest.fixture
+def indexed(service, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "resa.txt").write_text("Tjänsteresa till USA\n\n" + TEXT, encoding="utf-8")
+    service.ingest([corpus], progress=False)
+    return service
+
+
+@pytest.fixture
+def client(indexed):
+    with TestClient(create_app(service=indexed)) as c:
+        yield c
+
+
+def test_search_shape(client):
+    body = client.get("/api/search", params={"q": "socioekologisk modell", "limit": 3}).json()
+    assert set(body) >= {"query", "took_ms", "total", "hits"}
+    hit = body["hits"][0]
+    assert set(hit) >= {"id", "score", "text", "snippet", "page", "section", "document"}
+    assert set(hit["document"]) >= {"id", "title", "source", "language"}
+    assert hit["document"]["title"] == "Tjänsteresa till USA"
+
+
+@pytest.mark.parametrize(
+    "params", [{"q": ""}, {"q": "   "}, {"q": "x" * 5000}, {"q": "a", "limit": 0}, {"q": "a", "limit": 101}, {}]
+)
+def test_bad_queries_are_422_with_a_message(client, params):
+    response = client.get("/api/search", params=params)
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_documents_passages_and_404s(client):
+    docs = client.get("/api/documents").json()
+    assert docs["total"] == 1
+    doc_id = docs["documents"][0]["id"]
+    detail = client.get(f"/api/documents/{doc_id}").json()
+    assert detail["passages"] == len(detail["passage_ids"]) >= 1
+    passage = client.get(f"/api/passages/{detail['passage_ids'][0]}").json()
+    assert passage["document"]["id"] == doc_id and passage["text"] in TEXT or "Tjänsteresa" in passage["text"]
+    assert client.get("/api/documents/nope").status_code == 404
+    assert client.get("/api/passages/not-a-uuid").status_code == 404
+    assert client.get("/api/passages/00000000-0000-0000-0000-000000000000").status_code == 404
+    assert "no document" in client.get("/api/documents/nope").json()["detail"]
+
+
+def test_health_and_openapi(client):
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["documents"] == 1 and health["backend"] == "embedded"
+    schema = client.get("/openapi.json").json()
+    assert {
+        "/api/search",
+        "/api/documents",
+        "/api/documents/{document_id}",
+        "/api/passages/{passage_id}",
+        "/healthz",
+    } <= set(schema["paths"])
+    assert client.get("/docs").status_code == 200
+
+
+@pytest.fixture
+def cli_env(indexed, monkeypatch):
+    settings = indexed.settings
+    indexed.close()  # the embedded index allows one process (here: one client) at a time
+    monkeypatch.setenv("VAKSAM_EMBEDDING_MODEL", settings.embedding_model)
+    monkeypatch.setenv("VAKSAM_QDRANT_PATH", str(settings.qdrant_path))
+    monkeypatch.setenv("VAKSAM_PASSAGE_TOKENS", str(settings.passage_tokens))
+    get_settings.cache_clear()
+    yield settings
+    get_settings.cache_clear()
+
+
+def test_cli_search_json_matches_the_api_shape(cli_env):
+    result = CliRunner().invoke(cli_app, ["search", "socioekologisk modell", "--limit", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["hits"][0]["document"]["title"] == "Tjänsteresa till USA"
+
+
+def test_cli_table_documents_and_errors(cli_env):
+    runner = CliRunner()
+    table = runner.invoke(cli_app, ["search", "socioekologisk modell"])
+    assert table.exit_code == 0 and "Tjänsteresa till USA" in table.output
+    docs = runner.invoke(cli_app, ["documents"])
+    assert docs.exit_code == 0 and "Tjänsteresa till USA" in docs.output
+    empty = runner.invoke(cli_app, ["search", "   "])
+    assert empty.exit_code == 2 and "empty" in empty.output
+
+
+def test_cli_eval_queries(cli_env, tmp_path):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        json.dumps({"id": "q1", "kind": "concept", "query": "socioekologisk modell", "gold": ["socioekologisk modell"]})
+        + "\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli_app, ["eval", "--queries", str(queries), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["queries"] == 1 and report["metrics"]["hit@5"] == 1.0
+    assert set(report["metrics"]) == {"hit@1", "hit@5", "mrr@10", "ndcg@10"}
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json}\n")
+    failed = CliRunner().invoke(cli_app, ["eval", "--queries", str(bad)])
+    assert failed.exit_code == 2 and "not JSON" in failed.output

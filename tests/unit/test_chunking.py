@@ -1,0 +1,75 @@
+from pathlib import Path
+
+from ingest.blocks import Block, BlockKind, ParsedDocument
+from ingest.chunking import chunk_document
+from ingest.headings import heading_level, looks_like_heading
+from search.text import split_sentences
+
+
+def words(texts):
+    """A stand-in tokenizer: one token per word plus <s> and </s>."""
+    return [len(t.split()) + 2 for t in texts]
+
+
+def doc(blocks):
+    return ParsedDocument(path=Path("x.txt"), blocks=blocks)
+
+
+def test_passages_follow_headings_pages_and_offsets():
+    blocks = [
+        Block("Inledning", BlockKind.HEADING, 1, 1),
+        Block("Första meningen här. Andra meningen här. Tredje meningen här.", page=1),
+        Block("Metod", BlockKind.HEADING, 2, 1),
+        Block("Vi använde MVP. Det gick bra.", page=2),
+    ]
+    text, chunks = chunk_document(doc(blocks), words, target_tokens=100)
+    assert [c.section for c in chunks] == [["Inledning"], ["Metod"]]
+    assert [c.page for c in chunks] == [1, 2]
+    for c in chunks:
+        assert text[c.start : c.end] == c.text
+    assert chunks[0].text.startswith("Inledning")
+
+
+def test_sub_headings_build_a_path():
+    blocks = [
+        Block("2 kap. Organisation", BlockKind.HEADING, level=1),
+        Block("2.1 Ansvar", BlockKind.HEADING, level=2),
+        Block("Chefen ansvarar."),
+        Block("3 kap. Mål", BlockKind.HEADING, level=1),
+        Block("Målen är tydliga."),
+    ]
+    _, chunks = chunk_document(doc(blocks), words)
+    assert [c.section for c in chunks] == [["2 kap. Organisation", "2.1 Ansvar"], ["3 kap. Mål"]]
+
+
+def test_packing_respects_the_budget_and_overlaps_short_sentences():
+    sentences = [f"Mening nummer {i} om våld." for i in range(40)]
+    _, chunks = chunk_document(doc([Block(" ".join(sentences))]), words, target_tokens=30)
+    assert len(chunks) > 5
+    assert all(words([c.text])[0] - 2 <= 30 for c in chunks)
+    # each passage after the first starts with the last sentence of the one before
+    assert chunks[1].text.split(".")[0] == chunks[0].text.split(".")[-2].strip()
+    covered = " ".join(c.text for c in chunks)
+    assert all(s in covered for s in sentences)
+
+
+def test_a_sentence_longer_than_the_window_is_split():
+    long = " ".join(["ord"] * 1500) + "."
+    text, chunks = chunk_document(doc([Block(long)]), words, target_tokens=200, max_tokens=512)
+    assert len(chunks) >= 3
+    assert all(words([c.text])[0] <= 512 for c in chunks)
+    assert sum(len(c.text.split()) for c in chunks) == 1500
+
+
+def test_heading_shape():
+    assert looks_like_heading("Sammanfattning")
+    assert looks_like_heading("4 kap. Första hjälpen och krisstöd")
+    assert not looks_like_heading("Detta är en vanlig mening som slutar med punkt.")
+    assert not looks_like_heading("12")
+    assert heading_level("2.3 Ansvar") == 2 and heading_level("4 kap. Första hjälpen") == 1
+
+
+def test_sentence_split_keeps_abbreviations():
+    text = "Vi arbetar bl.a. med MVP. Nästa mening börjar här."
+    spans = split_sentences(text)
+    assert [text[s:e] for s, e in spans] == ["Vi arbetar bl.a. med MVP.", "Nästa mening börjar här."]

@@ -1,0 +1,43 @@
+import pytest
+
+from ingest.language import detect_language
+from search.metrics import contains_gold, fold_compact, hit_at_k, ndcg_at_k, recall_at_k, reciprocal_rank
+from search.text import best_snippet
+
+SV = (
+    "Kommunen arbetar med våldsförebyggande insatser i skolan tillsammans med socialtjänsten, "
+    "polisen och civilsamhället för att minska våldet bland unga i området. "
+) * 2
+EN = (
+    "The municipality works with violence prevention in schools together with social services, "
+    "the police and civil society to reduce violence among young people. "
+) * 2
+
+
+def test_language_is_detected_and_deterministic():
+    assert detect_language(SV) == "sv"
+    assert detect_language(EN) == "en"
+    assert {detect_language(SV) for _ in range(5)} == {"sv"}
+
+
+def test_short_text_inherits_the_default():
+    assert detect_language("Hej då", default="sv") == "sv"
+
+
+def test_folding_matches_the_eval_rule():
+    assert fold_compact("Långt ifrån lagom!") == "langtifranlagom"
+    assert contains_gold("Framtidens Botkyrka är en inspirerande plats", ["Framtidens Botkyrka ar en"])
+    assert not contains_gold("något annat", ["Botkyrka"])
+
+
+def test_rank_metrics():
+    assert reciprocal_rank([0, 0, 1]) == pytest.approx(1 / 3)
+    assert hit_at_k([0, 1], 1) == 0 and hit_at_k([0, 1], 5) == 1
+    assert ndcg_at_k([1, 0], [1]) == pytest.approx(1.0)
+    assert ndcg_at_k([0, 1], [1]) == pytest.approx(1 / 1.5849625, rel=1e-6)
+    assert recall_at_k(["a", "b", "c"], {"c", "d"}) == 0.5
+
+
+def test_snippet_picks_the_matching_sentence():
+    text = "Första meningen handlar om budget. Julmarknaden lockade cirka 500 besökare. Sista meningen."
+    assert best_snippet(text, "Hur många besökare kom till julmarknaden?") == "Julmarknaden lockade cirka 500 besökare."
