@@ -14,10 +14,12 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError
 
 from api.service import QueryError, VaksamService
-from search.records import DocumentRecord, PassageRecord, SearchResult
+from ingest.metadata import document_type_names, program_names
+from search.filters import SearchFilters
+from search.records import DocumentRecord, DocumentStatus, PassageRecord, SearchResult
 from search.settings import Settings, get_settings
 
 
@@ -36,6 +38,17 @@ class DocumentDetail(DocumentRecord):
 
 class PassageDetail(PassageRecord):
     document: DocumentRecord | None
+
+
+class FacetValue(BaseModel):
+    value: str
+    label: str
+    count: int = Field(description="Documents with this value among the query's best passages.")
+
+
+class Facets(BaseModel):
+    query: str | None
+    facets: dict[str, list[FacetValue]]
 
 
 class Health(BaseModel):
@@ -81,22 +94,70 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
     async def _query_error(_: Request, exc: QueryError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": str(exc)})
 
+    def get_filters(
+        document: Annotated[str | None, Query(max_length=64, description="Only this document id")] = None,
+        language: Annotated[str | None, Query(max_length=8, description="Only passages in this language")] = None,
+        organisation: Annotated[str | None, Query(max_length=200, description="Only this organisation")] = None,
+        type: Annotated[str | None, Query(max_length=64, description="Only this document type id")] = None,  # noqa: A002
+        program: Annotated[str | None, Query(max_length=64, description="Only documents naming this program")] = None,
+        year_from: Annotated[int | None, Query(ge=1900, le=2100, description="Dated this year or later")] = None,
+        year_to: Annotated[int | None, Query(ge=1900, le=2100, description="Dated this year or earlier")] = None,
+    ) -> SearchFilters:
+        try:
+            return SearchFilters(
+                document=document,
+                language=language,
+                organisation=organisation,
+                document_type=type,
+                program=program,
+                year_from=year_from,
+                year_to=year_to,
+            )
+        except ValidationError as exc:
+            raise QueryError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+
+    Filters = Annotated[SearchFilters, Depends(get_filters)]
+
     @app.get("/api/search", response_model=SearchResult, responses=_INVALID, tags=["search"])
     def search(
         svc: Service,
+        filters: Filters,
         q: Annotated[str, Query(min_length=1, max_length=settings.max_query_chars, description="The question")],
         limit: Annotated[int, Query(ge=1, le=100, description="Number of hits")] = 10,
-        document: Annotated[str | None, Query(max_length=64, description="Only this document id")] = None,
-        language: Annotated[str | None, Query(max_length=8, description="Only passages in this language")] = None,
     ) -> SearchResult:
-        """Passages that answer the question, best first."""
+        """Passages that answer the question, best first, never the same text twice."""
         with lock:
-            return svc.search(q, limit, document=document, language=language)
+            return svc.search(q, limit, filters=filters)
+
+    @app.get("/api/facets", response_model=Facets, responses=_INVALID, tags=["search"])
+    def facets(
+        svc: Service,
+        filters: Filters,
+        q: Annotated[str | None, Query(max_length=settings.max_query_chars, description="The question")] = None,
+    ) -> Facets:
+        """Documents per organisation, type, program, year and language: for a query's best
+        passages, or for the whole index without ``q``."""
+        with lock:
+            counts = svc.facets(q, filters=filters)
+        labels = {"programs": program_names(), "document_type": document_type_names()}
+        return Facets(
+            query=q,
+            facets={
+                facet: [FacetValue(value=v, label=labels.get(facet, {}).get(v, v), count=n) for v, n in values.items()]
+                for facet, values in counts.items()
+            },
+        )
 
     @app.get("/api/documents", response_model=DocumentList, tags=["documents"])
-    def documents(svc: Service) -> DocumentList:
+    def documents(
+        svc: Service,
+        status: Annotated[DocumentStatus | None, Query(description="Only documents with this status")] = None,
+    ) -> DocumentList:
+        """Every known document with its status (indexed, duplicate, failed), passage count and metadata."""
         with lock:
             docs = svc.documents()
+        if status is not None:
+            docs = [d for d in docs if d.status == status]
         return DocumentList(total=len(docs), documents=docs)
 
     @app.get("/api/documents/{document_id}", response_model=DocumentDetail, responses=_NOT_FOUND, tags=["documents"])

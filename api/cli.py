@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from api.service import QueryError, VaksamService
 from search.embedding.resolve import ModelNotAvailableError
+from search.filters import SearchFilters
 from search.settings import Settings, get_settings
 from search.store import StoreError
 
@@ -75,12 +77,20 @@ def search(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100)] = 10,
     document: Annotated[str | None, typer.Option(help="Only this document id.")] = None,
     language: Annotated[str | None, typer.Option(help="Only passages in this language (sv, en, ...).")] = None,
+    organisation: Annotated[str | None, typer.Option(help="Only documents by this organisation.")] = None,
+    doc_type: Annotated[
+        str | None, typer.Option("--type", help="Only this document type (beslut, rapport...).")
+    ] = None,
+    program: Annotated[str | None, typer.Option(help="Only documents naming this program id (mvp, taget...).")] = None,
+    year_from: Annotated[int | None, typer.Option(help="Only documents dated this year or later.")] = None,
+    year_to: Annotated[int | None, typer.Option(help="Only documents dated this year or earlier.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
 ) -> None:
     """Search the index and print the best passages."""
+    filters = _filters(document, language, organisation, doc_type, program, year_from, year_to)
     service = _service()
     try:
-        result = service.search(query, limit, document=document, language=language)
+        result = service.search(query, limit, filters=filters)
     except (QueryError, StoreError, ModelNotAvailableError) as exc:
         _fail(str(exc))
     finally:
@@ -99,9 +109,53 @@ def search(
     typer.echo(f"{result.total} träffar på {result.took_ms:.0f} ms")
 
 
+def _filters(document, language, organisation, doc_type, program, year_from, year_to) -> SearchFilters:
+    try:
+        return SearchFilters(
+            document=document,
+            language=language,
+            organisation=organisation,
+            document_type=doc_type,
+            program=program,
+            year_from=year_from,
+            year_to=year_to,
+        )
+    except ValidationError as exc:
+        _fail("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()))
+        raise  # unreachable: _fail exits
+
+
+@app.command()
+def facets(
+    query: Annotated[str | None, typer.Argument(help="A question; without one, counts cover the whole index.")] = None,
+    program: Annotated[str | None, typer.Option(help="Only documents naming this program id.")] = None,
+    organisation: Annotated[str | None, typer.Option(help="Only documents by this organisation.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Documents per organisation, document type, program, year and language."""
+    from ingest.metadata import document_type_names, program_names
+
+    filters = _filters(None, None, organisation, None, program, None, None)
+    service = _service()
+    try:
+        counts = service.facets(query, filters=filters)
+    except (QueryError, StoreError, ModelNotAvailableError) as exc:
+        _fail(str(exc))
+    finally:
+        service.close()
+    if as_json:
+        _print_json(counts)
+        return
+    labels = {"programs": program_names(), "document_type": document_type_names()}
+    for facet, values in counts.items():
+        typer.secho(facet, bold=True)
+        for value, n in values.items():
+            typer.echo(f"  {labels.get(facet, {}).get(value, value)} ({n})")
+
+
 @app.command()
 def documents(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List the indexed documents."""
+    """List the documents: status (indexed, duplicate of, failed: reason), passages and metadata."""
     service = _service()
     try:
         docs = service.documents()
@@ -115,10 +169,26 @@ def documents(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     if not docs:
         typer.echo("Inga dokument indexerade ännu.")
         return
-    typer.echo(f"{'id':16}  {'språk':5}  {'passager':>8}  {'sidor':>5}  titel / källa")
+    titles = {d.id: d.title for d in docs}
+    typer.echo(f"{'id':16}  {'status':9}  {'språk':5}  {'passager':>8}  {'sidor':>5}  titel / källa / metadata")
     for d in docs:
-        typer.echo(f"{d.id:16}  {d.language:5}  {d.passages:>8}  {d.pages or '':>5}  {d.title[:60]}")
-        typer.echo(f"{'':43}{d.source}")
+        typer.echo(f"{d.id:16}  {d.status:9}  {d.language:5}  {d.passages:>8}  {d.pages or '':>5}  {d.title[:70]}")
+        pad = " " * 55
+        typer.echo(f"{pad}{d.source}")
+        facts = [
+            d.document_type,
+            d.organisation,
+            d.date,
+            ", ".join(d.diarienummer[:3]),
+            ", ".join(d.programs),
+            d.source_url,
+        ]
+        if any(facts):
+            typer.echo(pad + " · ".join(f for f in facts if f))
+        if d.status == "duplicate":
+            typer.echo(f"{pad}dubblett av {d.duplicate_of} ({titles.get(d.duplicate_of or '', 'okänd')})")
+        if d.error:
+            typer.echo(f"{pad}misslyckades: {d.error}")
 
 
 @app.command()

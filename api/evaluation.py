@@ -25,6 +25,7 @@ from pathlib import Path
 from api.service import VaksamService
 from ingest.blocks import Block, ParsedDocument
 from ingest.chunking import chunk_document
+from ingest.cleaning import clean_document
 from ingest.pipeline import embedding_text, make_passages
 from search.metrics import contains_gold, hit_at_k, mean, ndcg_at_k, recall_at_k, reciprocal_rank
 from search.records import DocumentRecord
@@ -179,6 +180,8 @@ def evaluate_beir(service: VaksamService, folder: Path, progress: bool = True) -
             store.ensure_collections(encoder.name, encoder.dimension)
             for record in tqdm(corpus, desc="Indexerar BEIR", unit="dok", disable=not progress or None, leave=False):
                 parsed = _beir_document(record)
+                if settings.clean and parsed.blocks:
+                    clean_document(parsed)
                 if not parsed.blocks:
                     continue
                 text, chunks = chunk_document(

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ingest.pipeline import Ingestor, IngestSummary
 from search.embedding.encoder import Encoder
+from search.filters import SearchFilters
 from search.records import DocumentRecord, PassageRecord, SearchResult
 from search.searcher import Searcher
 from search.settings import Settings
@@ -29,6 +30,13 @@ from search.store import QdrantStore
 
 class QueryError(ValueError):
     """A query that cannot be answered as asked; the message says why."""
+
+
+def _merge(filters: SearchFilters | None, document: str | None, language: str | None) -> SearchFilters:
+    """The shorthand ``document=``/``language=`` arguments folded into one filter object."""
+    filters = filters or SearchFilters()
+    update = {k: v for k, v in (("document", document), ("language", language)) if v}
+    return filters.model_copy(update=update) if update else filters
 
 
 class VaksamService:
@@ -67,16 +75,31 @@ class VaksamService:
 
     # -- queries ---------------------------------------------------------------------------
     def search(
-        self, query: str, limit: int = 10, *, document: str | None = None, language: str | None = None
+        self,
+        query: str,
+        limit: int = 10,
+        *,
+        filters: SearchFilters | None = None,
+        document: str | None = None,
+        language: str | None = None,
     ) -> SearchResult:
+        query = self._check_query(query)
+        if not 1 <= limit <= 100:
+            raise QueryError(f"limit must be between 1 and 100, not {limit}")
+        return self.searcher.search(query, limit, filters=_merge(filters, document, language))
+
+    def facets(self, query: str | None = None, *, filters: SearchFilters | None = None) -> dict[str, dict[str, int]]:
+        """Document counts per facet value for a query (or for the whole index without one)."""
+        query = self._check_query(query) if query and query.strip() else None
+        return self.searcher.facets(query, filters)
+
+    def _check_query(self, query: str) -> str:
         query = " ".join(query.split())
         if not query:
             raise QueryError("the query is empty: type a question or some words to search for")
         if len(query) > self.settings.max_query_chars:
             raise QueryError(f"the query is {len(query)} characters; the limit is {self.settings.max_query_chars}")
-        if not 1 <= limit <= 100:
-            raise QueryError(f"limit must be between 1 and 100, not {limit}")
-        return self.searcher.search(query, limit, document_id=document or None, language=language or None)
+        return query
 
     def documents(self) -> list[DocumentRecord]:
         return self.store.list_documents()
@@ -101,6 +124,6 @@ class VaksamService:
             "collection": store.collection,
             "backend": "server" if store.remote else "embedded",
             "model": store.model_info().get("model", self.settings.embedding_model),
-            "documents": len(store.list_documents()),
+            "documents": sum(d.status == "indexed" for d in store.list_documents()),
             "passages": store.count_passages(),
         }

@@ -20,6 +20,8 @@ class Block:
     kind: BlockKind = BlockKind.PARAGRAPH
     page: int | None = None
     level: int = 1  # heading depth, 1 = top level
+    # Outside the pages of a paged rendering (a PDF viewer's chrome, its teasers of other documents).
+    outside: bool = False
 
 
 @dataclass

@@ -13,6 +13,7 @@ import re
 MAX_HEADING_CHARS = 120
 MAX_HEADING_WORDS = 14
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+\S")
+_BULLETS = set("•·»«>‣◦▪*–-")
 _CHAPTER = re.compile(r"^\d{1,2}\s+kap\.", re.I)
 
 
@@ -20,6 +21,8 @@ def looks_like_heading(text: str) -> bool:
     text = text.strip()
     if not text or len(text) > MAX_HEADING_CHARS or len(text.split()) > MAX_HEADING_WORDS:
         return False
+    if text[0] in _BULLETS:
+        return False  # an OCR'd or scraped bullet point, not a heading
     letters = sum(c.isalpha() for c in text)
     if letters < 3 or letters < len(text) * 0.5:
         return False

@@ -4,8 +4,9 @@ Such text has one paragraph per PDF page, each starting with the page number
 ("1 Uppdrag om ...", "2", "3 ...", "14 Inbjudan till dagen ..."). When a
 document has a run of at least ``MIN_PAGES`` such paragraphs counting up from
 1 or 2, the numbers become page numbers and are cut from the text. A number
-may be skipped (a page the viewer failed to render); anything after the run's
-last page keeps no page, since it is not part of the paged document.
+may be skipped (a page the viewer failed to render); anything before the first
+or after the last page keeps no page and is marked ``outside``: it is the
+viewer's own text, not the document's (``ingest.cleaning.boilerplate``).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def assign_scraped_pages(blocks: list[Block]) -> list[Block]:
     markers = _page_markers(blocks)
     if not markers:
         return blocks
-    last = max(markers)
+    first, last = min(markers), max(markers)
     out: list[Block] = []
     page: int | None = None
     for i, block in enumerate(blocks):
@@ -53,5 +54,6 @@ def assign_scraped_pages(blocks: list[Block]) -> list[Block]:
             if text:
                 out.append(Block(text, block.kind, page, block.level))
             continue
-        out.append(Block(block.text, block.kind, page if i < last else None, block.level))
+        inside = first <= i < last
+        out.append(Block(block.text, block.kind, page if inside else None, block.level, outside=not inside))
     return out

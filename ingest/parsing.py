@@ -11,12 +11,16 @@ levels or from section numbering ("2.3 ...", "4 kap.").
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from functools import lru_cache
 from pathlib import Path
 
 from ingest import offline_nlp
 from ingest.blocks import Block, BlockKind, ParsedDocument
 from ingest.headings import heading_level, looks_like_heading
 from ingest.pages import assign_scraped_pages
+from ingest.safety import check_text
 
 SUPPORTED_SUFFIXES = {
     ".pdf": "pdf",
@@ -46,8 +50,7 @@ class EmptyDocumentError(ValueError):
 def read_text(path: Path) -> str:
     """Decode a text file: UTF-8 (with or without BOM), else cp1252, which also covers latin-1."""
     raw = path.read_bytes()
-    if b"\x00" in raw[:4096]:
-        raise ValueError("binary data in a text file")
+    check_text(raw)
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return raw.decode(encoding)
@@ -69,13 +72,49 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
     return meta, text[m.end() :]
 
 
-def _partition(path: Path, kind: str, text: str | None):
+@lru_cache(maxsize=1)
+def ocr_available() -> bool:
+    """Swedish OCR needs tesseract with its "swe" data and poppler's pdftoppm (Debian packages)."""
+    if not (shutil.which("tesseract") and shutil.which("pdftoppm")):
+        return False
+    try:
+        langs = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "swe" in langs.split()
+
+
+_CANONICAL = re.compile(
+    r"<link\b[^>]*\brel=[\"']?canonical[\"']?[^>]*\bhref=[\"']([^\"'>\s]+)"
+    r"|<link\b[^>]*\bhref=[\"']([^\"'>\s]+)[\"'][^>]*\brel=[\"']?canonical",
+    re.I,
+)
+_OG_URL = re.compile(r"<meta\b[^>]*\bproperty=[\"']og:url[\"'][^>]*\bcontent=[\"']([^\"'>\s]+)", re.I)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+
+
+def html_metadata(html: str) -> dict[str, str]:
+    """Title and canonical URL from an HTML page's head (the page's own claim of its address)."""
+    import html as html_lib
+
+    head = html[:200_000]
+    meta: dict[str, str] = {}
+    if m := _CANONICAL.search(head):
+        meta["source_url"] = html_lib.unescape(m.group(1) or m.group(2))
+    elif m := _OG_URL.search(head):
+        meta["source_url"] = html_lib.unescape(m.group(1))
+    if (m := _HTML_TITLE.search(head)) and m.group(1).strip():
+        meta["title"] = " ".join(html_lib.unescape(m.group(1)).split())
+    return meta
+
+
+def _partition(path: Path, kind: str, text: str | None, *, ocr: bool = False):
     offline_nlp.install()
     common = {"languages": ["swe"]}
     if kind == "pdf":
         from unstructured.partition.pdf import partition_pdf
 
-        return partition_pdf(filename=str(path), strategy="fast", **common)
+        return partition_pdf(filename=str(path), strategy="ocr_only" if ocr else "fast", **common)
     if kind == "docx":
         from unstructured.partition.docx import partition_docx
 
@@ -111,9 +150,38 @@ def _shape(text: str) -> str:
     return re.sub(r"[\d\s]+", " ", text).strip().lower()
 
 
+def _table_rows(html: str) -> str:
+    """An HTML table as one line per row, cells joined by " | ", so rows stay readable."""
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.fromstring(html)
+    except (ValueError, TypeError):
+        return ""
+    rows = []
+    for tr in root.iter("tr"):
+        cells = [" ".join(td.text_content().split()) for td in tr if td.tag in ("td", "th")]
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return "\n".join(rows)
+
+
+def _element_text(element, category: str) -> str:
+    """Collapsed white space, except that table rows and tab-separated cells keep their structure."""
+    raw = str(element)
+    if category == "Table" and getattr(element.metadata, "text_as_html", None):
+        rows = _table_rows(element.metadata.text_as_html)
+        if rows:
+            return rows
+    if "\t" in raw.strip():
+        lines = [" | ".join(" ".join(c.split()) for c in line.split("\t") if c.strip()) for line in raw.splitlines()]
+        return "\n".join(line for line in lines if line)
+    return " ".join(raw.split())
+
+
 def _to_block(element, numbered_levels: bool, running: set[str]) -> Block | None:
     category = getattr(element, "category", type(element).__name__)
-    text = " ".join(str(element).split())
+    text = _element_text(element, category)
     if category in _DROPPED or not text or (category in _RUNNING and _shape(text) in running):
         return None
     page = getattr(element.metadata, "page_number", None)
@@ -141,6 +209,8 @@ def parse_file(path: Path) -> ParsedDocument:
         text = read_text(path)
         if kind == "md":
             metadata, text = split_front_matter(text)
+        if kind == "html":
+            metadata = html_metadata(text)
         if not text.strip():
             raise EmptyDocumentError("the file has no text")
     elements = _partition(path, kind, text)
@@ -149,8 +219,17 @@ def parse_file(path: Path) -> ParsedDocument:
     blocks = [b for b in (_to_block(e, numbered, running) for e in elements) if b is not None]
     if kind == "text":
         blocks = assign_scraped_pages(blocks)
+    if not blocks and kind == "pdf":
+        if not ocr_available():
+            raise EmptyDocumentError(
+                "a scanned PDF without a text layer; OCR is not available (install tesseract-ocr, "
+                "tesseract-ocr-swe and poppler-utils)"
+            )
+        elements = _partition(path, kind, text, ocr=True)
+        blocks = [b for b in (_to_block(e, numbered, set()) for e in elements) if b is not None]
+        metadata["ocr"] = "tesseract (swe)"
     if not blocks:
-        raise EmptyDocumentError("no text could be extracted (a scanned PDF without a text layer?)")
+        raise EmptyDocumentError("no text could be extracted")
     title = metadata.get("title") or _first_heading(blocks) or path.stem
     return ParsedDocument(path=path, blocks=blocks, title=title, metadata=metadata)
 

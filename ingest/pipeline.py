@@ -1,9 +1,13 @@
-"""Ingest files and folders into the index: parse, chunk, embed, write.
+"""Ingest files and folders into the index: parse, clean, describe, chunk, embed, write.
 
 Unchanged files (same SHA-256 and same chunking settings) are skipped, so a
 second run over the same corpus only hashes files. One bad file is recorded
-with its reason and the run goes on. ``prune`` removes documents whose files
-are gone.
+with its reason (in the summary and as the document's status) and the run goes
+on; a file that fails after it was indexed keeps its old passages. ``prune``
+removes documents whose files are gone. A near-duplicate of an indexed document
+is recorded as a duplicate of it and adds no passages; a passage that another
+document already holds is stored once and lists both (``also_in``). When a
+canonical copy goes away, the documents that leaned on it are re-ingested.
 
 Usage::
 
@@ -16,22 +20,29 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.chunking import Chunk, chunk_document
+from ingest.cleaning import clean_document
+from ingest.duplicates import NEAR_DUPLICATE, containment, fingerprint, signature
 from ingest.language import UNKNOWN, detect_language
+from ingest.metadata import DocumentMetadata, extract_metadata
 from ingest.parsing import SUPPORTED_SUFFIXES, parse_file
+from ingest.safety import check_file
 from search.embedding.encoder import Encoder
-from search.records import DocumentRecord, PassageRecord
+from search.records import DocumentRecord, DocumentStatus, PassageRecord
 from search.settings import Settings
 from search.store import QdrantStore, passage_point_id
 
 log = logging.getLogger(__name__)
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
+STAGES = ("parse", "clean", "chunk", "embed", "write")
 
 
 @dataclass
@@ -45,17 +56,25 @@ class IngestSummary:
     files: int = 0
     indexed: int = 0
     passages: int = 0
+    shared_passages: int = 0
     skipped: int = 0
     pruned: int = 0
+    reingested: int = 0
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
     failed: list[FileFailure] = field(default_factory=list)
     seconds: float = 0.0
+    stage_seconds: Counter[str] = field(default_factory=Counter)
 
     def render(self) -> str:
         lines = [
             f"files: {self.files}  indexed: {self.indexed}  passages: {self.passages}  "
+            f"shared: {self.shared_passages}  duplicates: {len(self.duplicates)}  "
             f"skipped (unchanged): {self.skipped}  pruned: {self.pruned}  failed: {len(self.failed)}  "
             f"seconds: {self.seconds:.1f}"
         ]
+        if self.stage_seconds:
+            lines.append("  time: " + "  ".join(f"{s} {self.stage_seconds[s]:.1f}s" for s in STAGES))
+        lines += [f"  duplicate: {path}: same text as {of}" for path, of in self.duplicates]
         lines += [f"  failed: {f.path}: {f.reason}" for f in self.failed]
         return "\n".join(lines)
 
@@ -68,7 +87,8 @@ def document_id_for(path: Path) -> str:
 def file_hash(path: Path, settings: Settings) -> str:
     """Content hash plus the settings that shape passages, so changing them re-ingests."""
     h = hashlib.sha256(
-        f"chunker={CHUNKER_VERSION};tokens={settings.passage_tokens};context={settings.embed_context};".encode()
+        f"chunker={CHUNKER_VERSION};tokens={settings.passage_tokens};context={settings.embed_context};"
+        f"clean={settings.clean};".encode()
     )
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -77,25 +97,44 @@ def file_hash(path: Path, settings: Settings) -> str:
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileFailure]]:
-    """Expand folders into supported files; report named paths that cannot be used."""
+    """Expand folders into supported files; report what cannot be used, one line each.
+
+    Folders are walked without following links to folders (no symlink loops); a linked
+    file is used only when it resolves inside the folder given.
+    """
     found: list[Path] = []
     problems: list[FileFailure] = []
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            candidates = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not _hidden(p, path)
-            )
+            root = path.resolve()
+            candidates: list[Path] = []
+            for folder, dirs, files in os.walk(path, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+                        candidates.append(Path(folder) / name)
         elif path.is_file():
-            candidates = [path]
+            root, candidates = None, [path]
+        elif path.is_symlink():
+            problems.append(FileFailure(str(path), "a broken or looping symbolic link"))
+            continue
         else:
             problems.append(FileFailure(str(path), "no such file or folder"))
             continue
         for candidate in candidates:
-            key = candidate.resolve()
+            try:
+                key = candidate.resolve(strict=True)
+            except (OSError, RuntimeError):
+                problems.append(FileFailure(str(candidate), "a broken or looping symbolic link"))
+                continue
+            if root is not None and not key.is_relative_to(root):
+                problems.append(FileFailure(str(candidate), f"links to {key}, outside the folder {root}; skipped"))
+                continue
+            if not key.is_file():
+                problems.append(FileFailure(str(candidate), "not a regular file"))
+                continue
             if key not in seen:
                 seen.add(key)
                 found.append(candidate)
@@ -111,28 +150,48 @@ def display_path(path: Path) -> str:
         return str(resolved)
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
 def make_passages(
-    document_id: str, chunks: list[Chunk], document_language: str, *, detect: bool = True
+    document_id: str,
+    chunks: list[Chunk],
+    document_language: str,
+    *,
+    detect: bool = True,
+    metadata: DocumentMetadata | None = None,
+    version: str = "",
 ) -> list[PassageRecord]:
-    """Passage records with deterministic ids; language detected per passage unless ``detect`` is off."""
-    return [
-        PassageRecord(
-            id=passage_point_id(document_id, i, c.text),
-            document_id=document_id,
-            index=i,
-            text=c.text,
-            page=c.page,
-            section=c.section,
-            start=c.start,
-            end=c.end,
-            language=detect_language(c.text, default=document_language) if detect else document_language,
+    """Passage records with deterministic ids, fingerprints and the document's facets.
+
+    Language is detected per passage unless ``detect`` is off. A passage whose text
+    already occurred earlier in the document is left out (stored once).
+    """
+    out: list[PassageRecord] = []
+    seen: set[str] = set()
+    for c in chunks:
+        fp = fingerprint(c.text)
+        if fp in seen:
+            continue
+        seen.add(fp)
+        i = len(out)
+        out.append(
+            PassageRecord(
+                id=passage_point_id(document_id, i, c.text),
+                document_id=document_id,
+                index=i,
+                text=c.text,
+                page=c.page,
+                section=c.section,
+                start=c.start,
+                end=c.end,
+                language=detect_language(c.text, default=document_language) if detect else document_language,
+                fingerprint=fp,
+                version=version,
+                organisation=metadata.organisation if metadata else None,
+                document_type=metadata.document_type if metadata else None,
+                programs=list(metadata.programs) if metadata else [],
+                year=metadata.year if metadata else None,
+            )
         )
-        for i, c in enumerate(chunks)
-    ]
+    return out
 
 
 def embedding_text(title: str | None, passage: PassageRecord, with_context: bool) -> str:
@@ -156,7 +215,11 @@ class Ingestor:
         self.settings = settings
         self.encoder = encoder
         self.store = store
+        self._records: dict[str, DocumentRecord] | None = None
+        self._orphans: set[str] = set()
+        self._absorbed: list[tuple[str, str]] = []
 
+    # -- run ---------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[Path], *, prune: bool = False, progress: bool = True) -> IngestSummary:
         from tqdm import tqdm
 
@@ -167,33 +230,75 @@ class Ingestor:
         bar = tqdm(files, desc="Indexerar", unit="fil", disable=not progress or None, leave=False)
         for path in bar:
             bar.set_postfix_str(path.name[:40])
-            try:
-                outcome = self.ingest_file(path)
-            except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
-                log.warning("failed to ingest %s: %s", path, exc)
-                summary.failed.append(FileFailure(str(path), _reason(exc)))
-                continue
-            if outcome is None:
-                summary.skipped += 1
-            else:
-                summary.indexed += 1
-                summary.passages += outcome
+            self._ingest_one(path, summary)
         if prune:
             summary.pruned = self.prune()
+        self._reingest_orphans(summary)
+        summary.duplicates += self._absorbed
+        self._absorbed = []
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def ingest_file(self, path: Path) -> int | None:
-        """Index one file; returns its passage count, or None when it was unchanged."""
-        size_mb = path.stat().st_size / (1 << 20)
-        if size_mb > self.settings.max_file_mb:
-            raise ValueError(f"file is {size_mb:.0f} MB, over the {self.settings.max_file_mb:g} MB limit")
+    def _ingest_one(self, path: Path, summary: IngestSummary, *, force: bool = False) -> None:
+        try:
+            outcome = self.ingest_file(path, force=force, timings=summary.stage_seconds)
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
+            log.warning("failed to ingest %s: %s", path, exc)
+            reason = _reason(exc)
+            summary.failed.append(FileFailure(str(path), reason))
+            self._record_failure(path, reason)
+            return
+        if outcome is None:
+            summary.skipped += 1
+        elif isinstance(outcome, str):
+            summary.duplicates.append((str(path), outcome))
+        else:
+            summary.indexed += 1
+            summary.passages += outcome[0]
+            summary.shared_passages += outcome[1]
+
+    def _reingest_orphans(self, summary: IngestSummary) -> None:
+        """Re-ingest documents whose canonical passages or original went away (bounded rounds)."""
+        for _ in range(3):
+            orphans, self._orphans = sorted(self._orphans), set()
+            if not orphans:
+                return
+            for doc_id in orphans:
+                record = self._known().get(doc_id)
+                if record is not None and Path(record.source).is_file():
+                    summary.reingested += 1
+                    self._ingest_one(Path(record.source), summary, force=True)
+
+    # -- one file ----------------------------------------------------------------------------
+    def ingest_file(
+        self, path: Path, *, force: bool = False, timings: Counter[str] | None = None
+    ) -> tuple[int, int] | str | None:
+        """Index one file. Returns (stored, shared) passage counts, the title of the document it
+        duplicates, or None when it was unchanged."""
+        timings = timings if timings is not None else Counter()
+        kind = SUPPORTED_SUFFIXES.get(path.suffix.lower(), "")
+        check_file(path, kind, self.settings.max_file_mb)
         doc_id = document_id_for(path)
         digest = file_hash(path, self.settings)
-        existing = self.store.get_document(doc_id)
-        if existing is not None and existing.content_hash == digest:
+        existing = self._known().get(doc_id)
+        if not force and existing is not None and existing.content_hash == digest and existing.error is None:
             return None
+
+        t0 = time.perf_counter()
         parsed = parse_file(path)
+        timings["parse"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        own_before = [b.text for b in parsed.blocks if not b.outside]
+        report = clean_document(parsed) if self.settings.clean else None
+        own_text = [b.text for b in parsed.blocks]
+        if report is not None:
+            # Running heads and letterheads are dropped from passages but still say who wrote it.
+            kept = set(own_text)
+            own_text = own_text + [t for t in own_before if t not in kept]
+        metadata = extract_metadata(parsed, own_text, kind)
+        timings["clean"] += time.perf_counter() - t0
+
+        t0 = time.perf_counter()
         text, chunks = chunk_document(
             parsed,
             token_lengths=self.encoder.token_lengths,
@@ -203,32 +308,141 @@ class Ingestor:
         if not chunks:
             raise ValueError("no passages could be made from the text")
         doc_language = detect_language(text, default=UNKNOWN, min_chars=20)
-        passages = make_passages(doc_id, chunks, doc_language)
-        vectors = self.encoder.encode_passages(
-            [embedding_text(parsed.title, p, self.settings.embed_context) for p in passages]
-        )
-        document = DocumentRecord(
+        version = digest[:12]
+        passages = make_passages(doc_id, chunks, doc_language, metadata=metadata, version=version)
+        sig, n_shingles = signature(text)
+        timings["chunk"] += time.perf_counter() - t0
+
+        record = DocumentRecord(
             id=doc_id,
-            title=parsed.title or path.stem,
+            title=metadata.title or path.stem,
             source=display_path(path),
             language=doc_language,
             content_hash=digest,
-            passages=len(passages),
             pages=parsed.pages,
             characters=len(text),
             ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            cleaning={
+                **(report.summary() if report else {}),
+                **({"ocr": parsed.metadata["ocr"]} if "ocr" in parsed.metadata else {}),
+            },
+            corrections=report.restoration.corrections if report else {},
+            signature=sig,
+            shingles=n_shingles,
+            **metadata.model_dump(exclude={"title"}),
         )
-        self.store.replace_document(document, passages, vectors)
-        return len(passages)
+        original = self._contained_in(record)
+        if original is not None:
+            return self._store_duplicate(record, original)
+
+        # Smaller documents this one holds become its duplicates: its passages must not lean on theirs.
+        absorbed = self._contained(record)
+        shared = self.store.find_fingerprints(
+            [p.fingerprint for p in passages], exclude_documents=[doc_id, *(d.id for d in absorbed)]
+        )
+        own = [p for p in passages if p.fingerprint not in shared]
+        if not own:
+            raise ValueError("every passage of this file is already indexed under other documents")
+        own = [p.model_copy(update={"index": i}) for i, p in enumerate(own)]
+        t0 = time.perf_counter()
+        vectors = self.encoder.encode_passages(
+            [embedding_text(record.title, p, self.settings.embed_context) for p in own]
+        )
+        timings["embed"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        record.passages, record.shared_passages = len(own), len(shared)
+        if existing is not None:
+            record.duplicates = [d for d in existing.duplicates if d in self._known()]
+        self._orphans.update(self.store.replace_document(record, own, vectors))
+        self.store.add_also_in(list(shared.values()), doc_id)
+        self._known()[doc_id] = record
+        for other in absorbed:
+            self._store_duplicate(other, record)
+            self._absorbed.append((other.source, record.title))
+        self._orphans.discard(doc_id)
+        timings["write"] += time.perf_counter() - t0
+        return len(own), len(shared)
+
+    # -- near duplicates ---------------------------------------------------------------------
+    def _known(self) -> dict[str, DocumentRecord]:
+        if self._records is None:
+            self._records = {d.id: d for d in self.store.list_documents()}
+        return self._records
+
+    def _contained_in(self, record: DocumentRecord) -> DocumentRecord | None:
+        """An indexed document at least as large that holds this one's text."""
+        best, best_score = None, NEAR_DUPLICATE
+        for other in self._known().values():
+            if other.id == record.id or other.status is not DocumentStatus.INDEXED or not other.signature:
+                continue
+            if other.shingles < record.shingles:
+                continue
+            score = containment(record.signature, record.shingles, other.signature, other.shingles)
+            if score >= best_score:
+                best, best_score = other, score
+        return best
+
+    def _store_duplicate(self, record: DocumentRecord, original: DocumentRecord) -> str:
+        record.status, record.duplicate_of, record.passages = DocumentStatus.DUPLICATE, original.id, 0
+        self._orphans.update(self.store.delete_passages(record.id))
+        self.store.put_document(record)
+        self._known()[record.id] = record
+        if record.id not in original.duplicates:
+            original.duplicates = sorted({*original.duplicates, record.id})
+            self.store.put_document(original)
+        return original.title
+
+    def _contained(self, record: DocumentRecord) -> list[DocumentRecord]:
+        """Smaller indexed documents whose text this one holds."""
+        return [
+            other
+            for other in self._known().values()
+            if other.id != record.id
+            and other.status is DocumentStatus.INDEXED
+            and other.signature
+            and other.shingles <= record.shingles
+            and containment(other.signature, other.shingles, record.signature, record.shingles) >= NEAR_DUPLICATE
+        ]
+
+    # -- failures and pruning ----------------------------------------------------------------
+    def _record_failure(self, path: Path, reason: str) -> None:
+        """Failed files are listed with their reason; an indexed older version stays searchable."""
+        try:
+            doc_id = document_id_for(path)
+        except (OSError, RuntimeError):
+            return
+        existing = self._known().get(doc_id)
+        if existing is not None and existing.status is not DocumentStatus.FAILED:
+            record = existing.model_copy(update={"error": reason})
+        else:
+            record = DocumentRecord(
+                id=doc_id,
+                title=path.stem,
+                source=display_path(path),
+                language=UNKNOWN,
+                content_hash="",
+                status=DocumentStatus.FAILED,
+                error=reason,
+                ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
+        self.store.put_document(record)
+        self._known()[doc_id] = record
 
     def prune(self) -> int:
-        """Delete documents whose source file no longer exists."""
-        gone = [d for d in self.store.list_documents() if not Path(d.source).exists()]
+        """Delete documents whose source file no longer exists; their dependants are re-ingested."""
+        gone = [d for d in self._known().values() if not Path(d.source).exists()]
         for doc in gone:
-            self.store.delete_document(doc.id)
+            self._orphans.update(self.store.delete_document(doc.id))
+            self._known().pop(doc.id, None)
+            if doc.duplicate_of and doc.duplicate_of in self._known():
+                original = self._known()[doc.duplicate_of]
+                original.duplicates = [d for d in original.duplicates if d != doc.id]
+                self.store.put_document(original)
         return len(gone)
 
 
 def _reason(exc: Exception) -> str:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, ValueError) and message:
+        return message
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
@@ -15,18 +16,44 @@ def point_id(key: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, key))
 
 
+class DocumentStatus(StrEnum):
+    INDEXED = "indexed"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+
+
 class DocumentRecord(BaseModel):
-    """One ingested file."""
+    """One ingested file, with its metadata and what became of it."""
 
     id: str
     title: str
     source: str
     language: str
     content_hash: str
+    status: DocumentStatus = DocumentStatus.INDEXED
+    error: str | None = Field(None, description="Why the last attempt failed; an older version may still be indexed.")
+    duplicate_of: str | None = Field(None, description="The canonical document this one repeats.")
+    duplicates: list[str] = Field(default_factory=list, description="Documents that repeat this one.")
     passages: int = 0
+    shared_passages: int = Field(0, description="Passages stored once under another document (also_in).")
     pages: int | None = None
     characters: int = 0
     ingested_at: str = ""
+    date: str | None = None
+    year: int | None = None
+    dates: list[str] = Field(default_factory=list)
+    diarienummer: list[str] = Field(default_factory=list)
+    organisation: str | None = None
+    document_type: str | None = None
+    programs: list[str] = Field(default_factory=list)
+    source_url: str | None = None
+    cleaning: dict = Field(default_factory=dict, description="What cleaning did: joins, restorations, drops.")
+    corrections: dict[str, str] = Field(
+        default_factory=dict, description="Audit trail of restored words: original -> restored."
+    )
+    # Stored in the index (the store adds it explicitly) but left out of API answers.
+    signature: list[int] = Field(default_factory=list, exclude=True, description="MinHash of the text's shingles.")
+    shingles: int = 0
 
 
 class PassageRecord(BaseModel):
@@ -41,6 +68,14 @@ class PassageRecord(BaseModel):
     start: int = Field(description="Character offset of the passage in the document text.")
     end: int
     language: str
+    fingerprint: str = Field("", description="Hash of the folded text; equal texts share it.")
+    also_in: list[str] = Field(default_factory=list, description="Other documents that hold this same passage.")
+    version: str = ""
+    live: bool = True
+    organisation: str | None = None
+    document_type: str | None = None
+    programs: list[str] = Field(default_factory=list)
+    year: int | None = None
 
 
 class DocumentRef(BaseModel):
@@ -48,6 +83,10 @@ class DocumentRef(BaseModel):
     title: str
     source: str
     language: str
+    source_url: str | None = None
+    organisation: str | None = None
+    document_type: str | None = None
+    date: str | None = None
 
 
 class Hit(BaseModel):
@@ -60,6 +99,8 @@ class Hit(BaseModel):
     start: int
     end: int
     language: str
+    also_in: list[str] = Field(default_factory=list)
+    programs: list[str] = Field(default_factory=list)
     document: DocumentRef
 
 

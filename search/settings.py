@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     )
     max_query_chars: int = Field(1000, ge=10, description="Longest accepted query, in characters.")
     max_file_mb: float = Field(100.0, gt=0, description="Files larger than this are refused.")
+    clean: bool = Field(
+        True,
+        description="Clean text before indexing: hyphenation, diacritics, boilerplate, repeats "
+        "(off only to measure what cleaning does).",
+    )
 
     @field_validator("qdrant_url", mode="before")
     @classmethod

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from qdrant_client import QdrantClient, models
 
+from search.filters import SearchFilters
 from search.records import DocumentRecord, PassageRecord, point_id
 from search.settings import Settings
 
@@ -104,8 +105,12 @@ class QdrantStore:
                 metadata={"model": model_name, "dimension": dimension},
             )
             if self.remote:
-                for field in ("document_id", "language"):
-                    self.client.create_payload_index(self.collection, field, models.PayloadSchemaType.KEYWORD)
+                keyword = models.PayloadSchemaType.KEYWORD
+                for field in ("document_id", "language", "fingerprint", "also_in", "organisation", "document_type"):
+                    self.client.create_payload_index(self.collection, field, keyword)
+                self.client.create_payload_index(self.collection, "programs", keyword)
+                self.client.create_payload_index(self.collection, "year", models.PayloadSchemaType.INTEGER)
+                self.client.create_payload_index(self.collection, "live", models.PayloadSchemaType.BOOL)
         if not self.client.collection_exists(self.documents_collection):
             self.client.create_collection(self.documents_collection, vectors_config={})
 
@@ -122,45 +127,131 @@ class QdrantStore:
     # -- writes ------------------------------------------------------------------------------
     def replace_document(
         self, document: DocumentRecord, passages: Sequence[PassageRecord], vectors: np.ndarray
-    ) -> None:
-        """Write a document's passages, then drop its stale ones, then publish the document record.
+    ) -> list[str]:
+        """Swap a document's passages for new ones so that no search sees a mix of versions.
 
-        Point ids are deterministic, so rewriting an unchanged passage overwrites it in place
-        and the record is only updated once every passage is stored.
+        The new passages are written hidden (``live`` false), then one batch request shows
+        them and deletes every other passage of the document, then the record is published.
+        A crash before the swap leaves the old version searchable and only hidden leftovers,
+        which the next write of the document removes first. Returns the ids of documents
+        that shared a now deleted passage (``also_in``) and must be re-ingested.
         """
         if len(passages) != len(vectors):
             raise ValueError(f"{len(passages)} passages but {len(vectors)} vectors")
+        self.client.delete(
+            self.collection,
+            points_selector=models.FilterSelector(filter=self._doc_filter(document.id, live=False)),
+            wait=True,
+        )
         for start in range(0, len(passages), _UPSERT_BATCH):
             batch = passages[start : start + _UPSERT_BATCH]
             points = [
-                models.PointStruct(id=p.id, vector=vectors[start + i].tolist(), payload=p.model_dump())
+                models.PointStruct(
+                    id=p.id, vector=vectors[start + i].tolist(), payload={**p.model_dump(), "live": False}
+                )
                 for i, p in enumerate(batch)
             ]
             self.client.upsert(self.collection, points=points, wait=True)
         keep = [p.id for p in passages]
-        stale = models.Filter(
-            must=[models.FieldCondition(key="document_id", match=models.MatchValue(value=document.id))],
+        old = models.Filter(
+            must=[_match("document_id", document.id)],
             must_not=[models.HasIdCondition(has_id=keep)] if keep else [],
         )
-        self.client.delete(self.collection, points_selector=models.FilterSelector(filter=stale), wait=True)
+        orphans = self._sharers(old)
+        self.client.batch_update_points(
+            self.collection,
+            update_operations=[
+                models.SetPayloadOperation(set_payload=models.SetPayload(payload={"live": True}, points=keep or [])),
+                models.DeleteOperation(delete=models.FilterSelector(filter=old)),
+            ]
+            if keep
+            else [models.DeleteOperation(delete=models.FilterSelector(filter=old))],
+            wait=True,
+        )
+        self.put_document(document)
+        return orphans
+
+    def put_document(self, document: DocumentRecord) -> None:
+        """Write or overwrite a document record alone."""
         self.client.upsert(
             self.documents_collection,
-            points=[models.PointStruct(id=_document_point_id(document.id), vector={}, payload=document.model_dump())],
+            points=[
+                models.PointStruct(
+                    id=_document_point_id(document.id),
+                    vector={},
+                    payload={**document.model_dump(mode="json"), "signature": document.signature},
+                )
+            ],
             wait=True,
         )
 
-    def delete_document(self, document_id: str) -> None:
-        selector = models.FilterSelector(
-            filter=models.Filter(
-                must=[models.FieldCondition(key="document_id", match=models.MatchValue(value=document_id))]
-            )
-        )
+    def delete_passages(self, document_id: str) -> list[str]:
+        """Remove a document's passages (keeping its record); returns documents that shared them."""
+        flt = models.Filter(must=[_match("document_id", document_id)])
+        orphans = self._sharers(flt)
+        self.client.delete(self.collection, points_selector=models.FilterSelector(filter=flt), wait=True)
+        return orphans
+
+    def delete_document(self, document_id: str) -> list[str]:
+        """Remove a document and its passages; returns the documents that depended on it."""
+        record = self.get_document(document_id)
+        orphans = set(self.delete_passages(document_id))
+        self.remove_also_in(document_id)
         self.client.delete(
             self.documents_collection,
             points_selector=models.PointIdsList(points=[_document_point_id(document_id)]),
             wait=True,
         )
-        self.client.delete(self.collection, points_selector=selector, wait=True)
+        if record is not None:
+            orphans.update(record.duplicates)
+        orphans.discard(document_id)
+        return sorted(orphans)
+
+    def _sharers(self, flt: models.Filter) -> list[str]:
+        sharers: set[str] = set()
+        for record in self._scroll(self.collection, flt):
+            sharers.update(record.payload.get("also_in") or [])
+        return sorted(sharers)
+
+    # -- passage sharing ---------------------------------------------------------------------
+    def find_fingerprints(
+        self, fingerprints: Sequence[str], exclude_documents: Sequence[str]
+    ) -> dict[str, PassageRecord]:
+        """Live passages of other documents with these fingerprints, by fingerprint."""
+        if not fingerprints or not self.client.collection_exists(self.collection):
+            return {}
+        flt = models.Filter(
+            must=[
+                models.FieldCondition(key="fingerprint", match=models.MatchAny(any=list(set(fingerprints)))),
+                _match("live", True),
+            ],
+            must_not=[models.FieldCondition(key="document_id", match=models.MatchAny(any=list(exclude_documents)))],
+        )
+        found: dict[str, PassageRecord] = {}
+        for record in self._scroll(self.collection, flt):
+            passage = PassageRecord(**record.payload)
+            found.setdefault(passage.fingerprint, passage)
+        return found
+
+    def add_also_in(self, passages: Sequence[PassageRecord], document_id: str) -> None:
+        """Record that ``document_id`` holds these (canonical) passages too."""
+        for passage in passages:
+            if document_id not in passage.also_in:
+                self.client.set_payload(
+                    self.collection,
+                    payload={"also_in": sorted({*passage.also_in, document_id})},
+                    points=[passage.id],
+                    wait=True,
+                )
+
+    def remove_also_in(self, document_id: str) -> None:
+        flt = models.Filter(must=[models.FieldCondition(key="also_in", match=models.MatchAny(any=[document_id]))])
+        for record in list(self._scroll(self.collection, flt)):
+            remaining = [d for d in record.payload.get("also_in") or [] if d != document_id]
+            self.client.set_payload(self.collection, payload={"also_in": remaining}, points=[record.id], wait=True)
+
+    def _doc_filter(self, document_id: str, *, live: bool) -> models.Filter:
+        return models.Filter(must=[_match("document_id", document_id), _match("live", live)])
 
     # -- reads -------------------------------------------------------------------------------
     def _scroll(self, collection: str, flt: models.Filter | None = None) -> Iterable[models.Record]:
@@ -192,7 +283,7 @@ class QdrantStore:
         return PassageRecord(**found[0].payload) if found else None
 
     def document_passages(self, document_id: str) -> list[PassageRecord]:
-        flt = models.Filter(must=[models.FieldCondition(key="document_id", match=models.MatchValue(value=document_id))])
+        flt = self._doc_filter(document_id, live=True)
         passages = [PassageRecord(**r.payload) for r in self._scroll(self.collection, flt)]
         return sorted(passages, key=lambda p: p.index)
 
@@ -202,23 +293,13 @@ class QdrantStore:
         return self.client.count(self.collection, exact=True).count
 
     def search(
-        self,
-        vector: np.ndarray,
-        limit: int = 10,
-        *,
-        document_id: str | None = None,
-        language: str | None = None,
+        self, vector: np.ndarray, limit: int = 10, *, filters: SearchFilters | None = None
     ) -> list[ScoredPassage]:
-        """Nearest passages by cosine similarity, optionally within one document or language."""
-        must = []
-        if document_id:
-            must.append(models.FieldCondition(key="document_id", match=models.MatchValue(value=document_id)))
-        if language:
-            must.append(models.FieldCondition(key="language", match=models.MatchValue(value=language)))
+        """Nearest live passages by cosine similarity, within the filters."""
         response = self.client.query_points(
             self.collection,
             query=np.asarray(vector, dtype=np.float32).tolist(),
-            query_filter=models.Filter(must=must) if must else None,
+            query_filter=build_filter(filters),
             limit=limit,
             with_payload=True,
         )
@@ -230,6 +311,36 @@ class QdrantStore:
                 documents[passage.document_id] = self.get_document(passage.document_id)
             results.append(ScoredPassage(float(point.score), passage, documents[passage.document_id]))
         return results
+
+
+def _match(key: str, value) -> models.FieldCondition:
+    return models.FieldCondition(key=key, match=models.MatchValue(value=value))
+
+
+def build_filter(filters: SearchFilters | None) -> models.Filter:
+    """Qdrant conditions for the filters; hidden (staged) passages are never returned."""
+    must: list = [_match("live", True)]
+    if filters is not None:
+        if filters.document:
+            must.append(
+                models.Filter(
+                    should=[
+                        _match("document_id", filters.document),
+                        models.FieldCondition(key="also_in", match=models.MatchAny(any=[filters.document])),
+                    ]
+                )
+            )
+        for key in ("language", "organisation", "document_type"):
+            value = getattr(filters, key)
+            if value:
+                must.append(_match(key, value))
+        if filters.program:
+            must.append(models.FieldCondition(key="programs", match=models.MatchAny(any=[filters.program])))
+        if filters.year_from is not None or filters.year_to is not None:
+            must.append(
+                models.FieldCondition(key="year", range=models.Range(gte=filters.year_from, lte=filters.year_to))
+            )
+    return models.Filter(must=must)
 
 
 def passage_point_id(document_id: str, index: int, text: str) -> str:

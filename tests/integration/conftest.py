@@ -33,6 +33,6 @@ def corpus_service(e5_settings, e5_encoder):
 
     service = VaksamService(e5_settings, encoder=e5_encoder)
     summary = service.ingest([CORPUS], progress=False)
-    assert summary.failed == [] and summary.indexed == 5
+    assert summary.failed == [] and summary.indexed == 5 and len(summary.duplicates) == 1
     yield service
     service.close()

@@ -9,7 +9,7 @@ from tests.conftest import ROOT, SHARED
 def test_mvp_question_finds_the_mucf_passage_about_botkyrka(corpus_service):
     result = corpus_service.search("Vilken kommun startade MVP i tre skolor?", limit=3)
     assert any(
-        "Botkyrka" in h.text and "MVP" in h.text and h.document.title.startswith("JÄMSTÄLLDHET") for h in result.hits
+        "Botkyrka" in h.text and "MVP" in h.text and "SLUTRAPPORT" in h.document.title for h in result.hits
     )
     top = next(h for h in result.hits if "Botkyrka" in h.text)
     assert top.page is not None and 1 <= top.page <= 25
@@ -17,7 +17,7 @@ def test_mvp_question_finds_the_mucf_passage_about_botkyrka(corpus_service):
 
 def test_scraped_report_keeps_page_numbers(corpus_service):
     docs = {d.title: d for d in corpus_service.documents()}
-    report = docs["JÄMSTÄLLDHET SLUTRAPPORT"]
+    report = docs["Uppdrag om JÄMSTÄLLDHET SLUTRAPPORT"]
     assert report.pages == 25
     passages = corpus_service.document_passages(report.id)
     # every page with text (page 12 of the transcript is empty) keeps its number
@@ -46,7 +46,7 @@ def test_api_end_to_end(corpus_service):
     with TestClient(create_app(service=corpus_service)) as client:
         body = client.get("/api/search", params={"q": "Vem skrev förordet till slutrapporten?", "limit": 5}).json()
         assert body["total"] == 5 and body["hits"][0]["document"]["language"] == "sv"
-        assert client.get("/healthz").json()["passages"] > 300
+        assert client.get("/healthz").json()["passages"] > 200
 
 
 def test_real_pdf_is_ingested_with_pages(e5_encoder, tmp_path):

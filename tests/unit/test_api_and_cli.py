@@ -117,3 +117,29 @@ def test_cli_eval_queries(cli_env, tmp_path):
     bad.write_text("{not json}\n")
     failed = CliRunner().invoke(cli_app, ["eval", "--queries", str(bad)])
     assert failed.exit_code == 2 and "not JSON" in failed.output
+
+
+@pytest.mark.parametrize("bad", ["year_from=2020&year_to=2010", "year_from=1500", "limit=0"])
+def test_bad_filters_are_422_with_a_message(client, bad):
+    response = client.get(f"/api/search?q=våld&{bad}")
+    assert response.status_code == 422 and response.json()["detail"]
+
+
+def test_filters_and_facets(client):
+    assert client.get("/api/search", params={"q": "resa", "program": "socioekologiska-modellen"}).json()["hits"]
+    assert client.get("/api/search", params={"q": "resa", "program": "mvp"}).json()["hits"] == []
+    assert client.get("/api/search", params={"q": "resa", "type": "rapport"}).json()["hits"] == []
+    body = client.get("/api/facets", params={"q": "socioekologisk modell"}).json()
+    programs = {f["value"]: f for f in body["facets"]["programs"]}
+    assert programs["socioekologiska-modellen"]["count"] == 1
+    assert programs["socioekologiska-modellen"]["label"] == "Socioekologiska modellen"
+    whole = client.get("/api/facets").json()
+    assert whole["query"] is None and whole["facets"]["language"]
+
+
+def test_documents_show_status_and_metadata(client):
+    docs = client.get("/api/documents").json()["documents"]
+    assert docs[0]["status"] == "indexed" and docs[0]["programs"] == ["socioekologiska-modellen"]
+    assert "signature" not in docs[0]
+    assert client.get("/api/documents", params={"status": "failed"}).json()["total"] == 0
+    assert client.get("/api/documents", params={"status": "bogus"}).status_code == 422
