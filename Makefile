@@ -15,7 +15,10 @@ export DO_NOT_TRACK = 1
 export SCARF_NO_ANALYTICS = true
 export UNSTRUCTURED_DISABLE_NOTICE = 1
 
-.PHONY: install model ingest run serve test lint clean
+REAL   ?= ../shared/corpus/real
+REAL_COLLECTION ?= vaksam_real
+
+.PHONY: install system-deps model ingest ingest-real run serve test lint notebook clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +31,29 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# Optional system packages: Swedish OCR for scanned PDFs (tesseract + swe data, poppler's pdftoppm).
+# Installed only where apt-get can be run (root, Debian); without them scanned PDFs are reported
+# as "OCR not available" and everything else works.
+system-deps:
+	@if command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx swe && command -v pdftoppm >/dev/null; then \
+		echo "OCR: tesseract (swe) and pdftoppm present"; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-swe poppler-utils >/dev/null \
+		|| (apt-get update >/dev/null && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-swe poppler-utils >/dev/null) \
+		|| echo "OCR packages could not be installed; scanned PDFs will be reported, not read"; \
+	else \
+		echo "OCR packages not installed (needs root and apt-get); scanned PDFs will be reported, not read"; \
+	fi
+
 model: install
 	$(BIN)/vaksam model
 
 ingest: model
 	$(BIN)/vaksam ingest data/corpus --prune
+
+# The larger real corpus (../shared/corpus/real) in its own collection, with timings per stage.
+ingest-real: model
+	VAKSAM_COLLECTION=$(REAL_COLLECTION) $(BIN)/vaksam ingest $(REAL) --prune
 
 run: ingest
 	$(BIN)/vaksam serve --host $(HOST) --port $(PORT)
@@ -40,8 +61,14 @@ run: ingest
 serve: install
 	$(BIN)/vaksam serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install system-deps
 	$(BIN)/python -m pytest
+
+# Runs notebooks/explore.ipynb top to bottom and saves its outputs (the tests run a copy of it too).
+notebook: install
+	$(BIN)/python -c "import nbformat, nbclient; nb = nbformat.read('notebooks/explore.ipynb', 4); \
+	nbclient.NotebookClient(nb, timeout=900, kernel_name='python3', resources={'metadata': {'path': 'notebooks'}}).execute(); \
+	nbformat.write(nb, 'notebooks/explore.ipynb')"
 
 lint: install
 	$(BIN)/ruff check ingest search api tests benchmarks

@@ -56,13 +56,14 @@ _MUNICIPALITY_CAPS = re.compile(r"\b([A-ZÅÄÖ]{3,})\s+(KOMMUN|STAD)\b")
 _REGION = re.compile(r"\bRegion ([A-ZÅÄÖ][a-zåäö]+(?:[- ][A-ZÅÄÖ][a-zåäö]+)?)\b")
 _OPENING_BLOCKS = 12
 _ADDRESSEE = re.compile(r"(?:\bTill|\bMottagare:?|\bYttrande(?: till)?|\bRemissvar(?: till)?)\s*$", re.I)
-_SELF_REFERENCE = re.compile(r"\b[Kk]ommunen\b")
+_SELF_REFERENCE = re.compile(r"\bKommunen\b")
 ORG_MIN = 3
 # A cue anywhere in a title this short names the type ("Uppdrag om jämställdhet slutrapport");
 # in a longer title it is more often the topic ("Uppdrag att ta fram en rapport om ...").
 SHORT_TITLE_WORDS = 6
 ORG_MARGIN = 1.5
 ORG_OPENING_BONUS = 5
+OPENING_CHARS = 1500  # a letterhead or a first page's first lines
 
 
 class DocumentMetadata(BaseModel):
@@ -172,8 +173,9 @@ def find_organisation(text: str, opening: str, source_url: str | None) -> str | 
     """The author: by URL domain, else the organisation the text names most, counting a name in
     the opening extra and never counting an addressee ("Yttrande Socialstyrelsen", "Till X").
 
-    A municipality's own texts call it "kommunen" as often as by name, so those count for the
-    most named municipality. The winner needs ``ORG_MIN`` points and ``ORG_MARGIN`` times the
+    A text that speaks of itself as "Kommunen" ("Kommunen anser ...") is a municipality's: then
+    the most named municipality is the author, however often it names the agency it answers.
+    Otherwise (a report about several municipalities) every name competes. The winner needs ``ORG_MIN`` points and ``ORG_MARGIN`` times the
     runner-up, or the answer is unknown.
     """
     vocab = load("organisations")
@@ -203,10 +205,11 @@ def find_organisation(text: str, opening: str, source_url: str | None) -> str | 
     for name, offsets in found.items():
         own = [o for o in offsets if not _ADDRESSEE.search(text[max(0, o - 30) : o])]
         scores[name] = len(own) + (ORG_OPENING_BONUS if any(o < len(opening) for o in own) else 0)
-    municipalities = [n for n in scores if n.endswith((" kommun", " stad"))]
-    if municipalities:
-        top = max(municipalities, key=lambda n: scores[n])
-        scores[top] += len(_SELF_REFERENCE.findall(text))
+    municipalities = Counter({n: scores[n] for n in scores if n.endswith((" kommun", " stad"))})
+    if municipalities and len(_SELF_REFERENCE.findall(text)) >= ORG_MIN:
+        (best, score), *rest = municipalities.most_common(2) + [("", 0)]
+        if score >= ORG_MIN and score >= ORG_MARGIN * rest[0][1]:
+            return best
     (best, score), *rest = scores.most_common(2) + [("", 0)]
     return best if score >= ORG_MIN and score >= ORG_MARGIN * rest[0][1] else None
 
@@ -254,6 +257,7 @@ def extract_metadata(parsed: ParsedDocument, own_text: Sequence[str], kind: str)
     source_url = front.get("source_url") or front.get("url") or front.get("canonical") or manifest.get("url")
     text = "\n".join(own_text)
     opening = list(own_text[:_OPENING_BLOCKS])
+    opening_text = "\n".join(opening)[:OPENING_CHARS]
     title = better_title(parsed, manifest)
     dates = find_dates(text)
     date = front.get("date") or manifest.get("date")

@@ -70,3 +70,17 @@ def make_pptx(path: Path, slides: list[tuple[str, str]]) -> Path:
         slide.placeholders[1].text = body
     prs.save(str(path))
     return path
+
+
+def make_scanned_pdf(path: Path, lines: list[str]) -> Path:
+    """An image-only PDF (no text layer), as a scanner makes: text rendered to pixels."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font_file = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    font = ImageFont.truetype(str(font_file), 40) if font_file.exists() else ImageFont.load_default(size=40)
+    image = Image.new("RGB", (1700, 2200), "white")
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        draw.text((120, 150 + i * 80), line, fill="black", font=font)
+    image.save(path, "PDF", resolution=200)
+    return path

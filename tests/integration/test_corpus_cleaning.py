@@ -55,6 +55,7 @@ def test_metadata_of_the_bundled_documents(corpus_service):
     )
     assert docs["003"].title == "Yttrande Socialstyrelsen"
     assert docs["004"].document_type == "rapport" and docs["004"].pages == 25
+    assert docs["004"].organisation == "Myndigheten för ungdoms- och civilsamhällesfrågor"
     assert {"mvp", "response-based-practice", "socioekologiska-modellen"} <= set(docs["004"].programs)
     assert docs["004"].diarienummer == []  # the teasers' "Dnr KS 249/2014" belongs to another document
 

@@ -143,3 +143,17 @@ def test_documents_show_status_and_metadata(client):
     assert "signature" not in docs[0]
     assert client.get("/api/documents", params={"status": "failed"}).json()["total"] == 0
     assert client.get("/api/documents", params={"status": "bogus"}).status_code == 422
+
+
+def test_cli_filters_and_facets(cli_env):
+    runner = CliRunner()
+    kept = runner.invoke(cli_app, ["search", "resa", "--program", "socioekologiska-modellen", "--json"])
+    assert kept.exit_code == 0 and json.loads(kept.stdout)["hits"]
+    gone = runner.invoke(cli_app, ["search", "resa", "--program", "mvp", "--json"])
+    assert gone.exit_code == 0 and json.loads(gone.stdout)["hits"] == []
+    bad = runner.invoke(cli_app, ["search", "resa", "--year-from", "2020", "--year-to", "2010"])
+    assert bad.exit_code == 2 and "after year_to" in bad.output
+    facets = runner.invoke(cli_app, ["facets", "socioekologisk modell"])
+    assert facets.exit_code == 0 and "Socioekologiska modellen (1)" in facets.output
+    docs = runner.invoke(cli_app, ["documents", "--json"])
+    assert json.loads(docs.stdout)[0]["status"] == "indexed"

@@ -1,0 +1,18 @@
+"""notebooks/explore.ipynb runs top to bottom on the bundled corpus (a copy, so outputs stay as committed)."""
+
+import nbformat
+from nbclient import NotebookClient
+
+from tests.conftest import ROOT
+
+
+def test_explore_notebook_runs(tmp_path):
+    notebook = nbformat.read(ROOT / "notebooks" / "explore.ipynb", as_version=4)
+    NotebookClient(
+        notebook, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}
+    ).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 4
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "duplicates: 1" in text and "near-duplicate documents: 1" in text
