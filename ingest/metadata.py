@@ -175,8 +175,8 @@ def find_organisation(text: str, opening: str, source_url: str | None) -> str | 
 
     A text that speaks of itself as "Kommunen" ("Kommunen anser ...") is a municipality's: then
     the most named municipality is the author, however often it names the agency it answers.
-    Otherwise (a report about several municipalities) every name competes. The winner needs ``ORG_MIN`` points and ``ORG_MARGIN`` times the
-    runner-up, or the answer is unknown.
+    Otherwise (a report about several municipalities) every name competes. The winner needs
+    ``ORG_MIN`` points and ``ORG_MARGIN`` times the runner-up, or the answer is unknown.
     """
     vocab = load("organisations")
     if source_url:
@@ -276,7 +276,7 @@ def extract_metadata(parsed: ParsedDocument, own_text: Sequence[str], kind: str)
         diarienummer=find_diarienummer(text),
         organisation=front.get("organisation")
         or manifest.get("organisation")
-        or find_organisation(text, "\n".join(opening), source_url),
+        or find_organisation(text, opening_text, source_url),
         document_type=front.get("type") or manifest.get("type") or find_document_type(title, opening, source_url, kind),
         programs=find_programs(text),
         source_url=source_url,

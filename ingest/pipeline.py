@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ingest.chunking import Chunk, chunk_document
 from ingest.cleaning import clean_document
+from ingest.cleaning.boilerplate import SITE_MIN_DOCUMENTS
 from ingest.duplicates import NEAR_DUPLICATE, containment, fingerprint, signature
 from ingest.language import UNKNOWN, detect_language
 from ingest.metadata import DocumentMetadata, extract_metadata
@@ -218,6 +219,7 @@ class Ingestor:
         self._records: dict[str, DocumentRecord] | None = None
         self._orphans: set[str] = set()
         self._absorbed: list[tuple[str, str]] = []
+        self._edges: Counter[str] | None = None
 
     # -- run ---------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[Path], *, prune: bool = False, progress: bool = True) -> IngestSummary:
@@ -234,6 +236,7 @@ class Ingestor:
         if prune:
             summary.pruned = self.prune()
         self._reingest_orphans(summary)
+        self._recheck_site_boilerplate(summary)
         summary.duplicates += self._absorbed
         self._absorbed = []
         summary.seconds = time.perf_counter() - started
@@ -289,7 +292,7 @@ class Ingestor:
         timings["parse"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         own_before = [b.text for b in parsed.blocks if not b.outside]
-        report = clean_document(parsed) if self.settings.clean else None
+        report = clean_document(parsed, site_prints=self._site_prints(doc_id)) if self.settings.clean else None
         own_text = [b.text for b in parsed.blocks]
         if report is not None:
             # Running heads and letterheads are dropped from passages but still say who wrote it.
@@ -329,8 +332,11 @@ class Ingestor:
             corrections=report.restoration.corrections if report else {},
             signature=sig,
             shingles=n_shingles,
+            edge_prints=report.edge_prints if report else [],
+            site_dropped=sorted(set(report.boilerplate.site_dropped)) if report else [],
             **metadata.model_dump(exclude={"title"}),
         )
+        self._note_edges(existing, record)
         original = self._contained_in(record)
         if original is not None:
             return self._store_duplicate(record, original)
@@ -362,6 +368,39 @@ class Ingestor:
         self._orphans.discard(doc_id)
         timings["write"] += time.perf_counter() - t0
         return len(own), len(shared)
+
+    # -- boilerplate shared across documents ------------------------------------------------
+    def _edge_counts(self) -> Counter[str]:
+        if self._edges is None:
+            self._edges = Counter(p for d in self._known().values() for p in set(d.edge_prints))
+        return self._edges
+
+    def _site_prints(self, doc_id: str) -> set[str]:
+        """Edge blocks that enough other documents carry, not counting this document's old version."""
+        own = set(self._known()[doc_id].edge_prints) if doc_id in self._known() else set()
+        need = SITE_MIN_DOCUMENTS - 1
+        return {p for p, n in self._edge_counts().items() if n - (p in own) >= need}
+
+    def _note_edges(self, existing: DocumentRecord | None, record: DocumentRecord) -> None:
+        counts = self._edge_counts()
+        counts.subtract(set(existing.edge_prints) if existing else set())
+        counts.update(set(record.edge_prints))
+
+    def _recheck_site_boilerplate(self, summary: IngestSummary) -> None:
+        """Documents read before a footer was known to repeat are cleaned again (once, at the end)."""
+        counts = self._edge_counts()
+        site = {p for p, n in counts.items() if n >= SITE_MIN_DOCUMENTS}
+        stale = [
+            d
+            for d in self._known().values()
+            if d.status is DocumentStatus.INDEXED
+            and d.error is None
+            and ((set(d.edge_prints) & site) != set(d.site_dropped))
+            and Path(d.source).is_file()
+        ]
+        for doc in stale:
+            summary.reingested += 1
+            self._ingest_one(Path(doc.source), summary, force=True)
 
     # -- near duplicates ---------------------------------------------------------------------
     def _known(self) -> dict[str, DocumentRecord]:

@@ -22,6 +22,10 @@ class DocumentStatus(StrEnum):
     FAILED = "failed"
 
 
+# Stored in the index but left out of API answers (the store writes them explicitly).
+HIDDEN_DOCUMENT_FIELDS = ("signature", "edge_prints", "site_dropped")
+
+
 class DocumentRecord(BaseModel):
     """One ingested file, with its metadata and what became of it."""
 
@@ -54,6 +58,12 @@ class DocumentRecord(BaseModel):
     # Stored in the index (the store adds it explicitly) but left out of API answers.
     signature: list[int] = Field(default_factory=list, exclude=True, description="MinHash of the text's shingles.")
     shingles: int = 0
+    edge_prints: list[str] = Field(
+        default_factory=list, exclude=True, description="Fingerprints of short blocks at the document's edges."
+    )
+    site_dropped: list[str] = Field(
+        default_factory=list, exclude=True, description="Edge blocks dropped because other documents repeat them."
+    )
 
 
 class PassageRecord(BaseModel):

@@ -25,7 +25,7 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from search.filters import SearchFilters
-from search.records import DocumentRecord, PassageRecord, point_id
+from search.records import HIDDEN_DOCUMENT_FIELDS, DocumentRecord, PassageRecord, point_id
 from search.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,10 @@ class QdrantStore:
                 models.PointStruct(
                     id=_document_point_id(document.id),
                     vector={},
-                    payload={**document.model_dump(mode="json"), "signature": document.signature},
+                    payload={
+                        **document.model_dump(mode="json"),
+                        **{name: getattr(document, name) for name in HIDDEN_DOCUMENT_FIELDS},
+                    },
                 )
             ],
             wait=True,

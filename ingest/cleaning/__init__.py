@@ -15,14 +15,15 @@ Usage::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 
 from ingest.blocks import Block, ParsedDocument
-from ingest.cleaning.boilerplate import BoilerplateReport, find_boilerplate
+from ingest.cleaning.boilerplate import BoilerplateReport, edge_blocks, find_boilerplate
 from ingest.cleaning.diacritics import Restoration, restore_diacritics
 from ingest.cleaning.hyphenation import repair_hyphenation
 from ingest.cleaning.lexicon import LexiconUnavailableError, SwedishLexicon
+from ingest.duplicates import fingerprint
 from ingest.language import UNKNOWN, detect_language
 
 __all__ = ["CleaningReport", "clean_document", "SwedishLexicon"]
@@ -34,6 +35,7 @@ class CleaningReport:
     restoration: Restoration = field(default_factory=Restoration)
     boilerplate: BoilerplateReport = field(default_factory=BoilerplateReport)
     notes: list[str] = field(default_factory=list)
+    edge_prints: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
         return {
@@ -63,6 +65,7 @@ def clean_document(
     parsed: ParsedDocument,
     *,
     restore: bool = True,
+    site_prints: Set[str] = frozenset(),
     lexicon_factory: Callable[[], SwedishLexicon] = SwedishLexicon.default,
 ) -> CleaningReport:
     """Clean ``parsed.blocks`` in place and say what was done."""
@@ -82,5 +85,6 @@ def clean_document(
             else:
                 for block, text in zip(blocks, texts, strict=True):
                     block.text = text
-    parsed.blocks, report.boilerplate = find_boilerplate(blocks)
+    report.edge_prints = sorted({fingerprint(b.text) for b in edge_blocks(blocks)})
+    parsed.blocks, report.boilerplate = find_boilerplate(blocks, site_prints)
     return report

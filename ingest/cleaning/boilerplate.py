@@ -12,6 +12,11 @@ Everything here works on structure and repetition, never on what the words say:
 * widget labels: a short, sentence-less line repeated three or more times
   ("Läs mer", "Ladda ner"), and the link-farm cards it closes: a title followed
   by a teaser that starts with the same title.
+* across documents: a short block at a document's first or last three blocks that
+  at least ``SITE_MIN_DOCUMENTS`` documents in all carry at their edges (a site
+  footer, a template's "Dokumentet uppdaterat ..." letterhead). The ingestor keeps
+  these counts; a block is never dropped for repeating in the middle of documents,
+  where repeated text is content (the same form in ten routines) and is stored once.
 * repeats: a block of fifteen or more words that already appeared in the document
   (a proposal printed three times) is kept once. Shorter repeats are kept: a
   one-line verdict repeated under each of 26 activities belongs to each.
@@ -29,12 +34,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Set
 from dataclasses import dataclass, field
 
 from ingest.blocks import Block, BlockKind
+from ingest.duplicates import fingerprint
 from search.text import fold
 
 MIN_REPEATS = 3
+EDGE_BLOCKS = 3
+SITE_MIN_DOCUMENTS = 3  # documents (this one included) that carry a block at their edges
 SHORT_WORDS = 12
 LABEL_WORDS = 5
 REPEAT_MIN_WORDS = 15
@@ -47,6 +56,7 @@ _SENTENCE_END = re.compile(r"[.!?:;]\W*$")
 @dataclass
 class BoilerplateReport:
     dropped: Counter[str] = field(default_factory=Counter)
+    site_dropped: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -136,16 +146,36 @@ def _repeats(blocks: list[Block], drop: set[int]) -> set[int]:
     return again
 
 
-def find_boilerplate(blocks: list[Block]) -> tuple[list[Block], BoilerplateReport]:
-    """The blocks worth indexing, and how many of each kind of boilerplate were dropped."""
+def edge_blocks(blocks: list[Block]) -> list[Block]:
+    """Short non-heading blocks among a document's first and last ``EDGE_BLOCKS``: where a site
+    or a template puts its letterhead and footer."""
+    inside = [b for b in blocks if not b.outside]
+    edges = inside[:EDGE_BLOCKS] + inside[-EDGE_BLOCKS:] if len(inside) > 2 * EDGE_BLOCKS else inside
+    seen: list[Block] = []
+    for b in edges:
+        if b.kind is not BlockKind.HEADING and _words(b.text) <= SHORT_WORDS and b not in seen:
+            seen.append(b)
+    return seen
+
+
+def find_boilerplate(blocks: list[Block], site_prints: Set[str] = frozenset()) -> tuple[list[Block], BoilerplateReport]:
+    """The blocks worth indexing, and how many of each kind of boilerplate were dropped.
+
+    ``site_prints`` are fingerprints of edge blocks that other documents of the corpus
+    repeat (a site's footer, a template's letterhead); such blocks are dropped at the edges.
+    """
     report = BoilerplateReport()
     shapes = [shape(b.text) for b in blocks]
     reasons: dict[int, str] = {}
+    edges = {id(b) for b in edge_blocks(blocks)} if site_prints else set()
     for i, b in enumerate(blocks):
         if b.outside:
             reasons[i] = "outside pages"
         elif _PAGE_NUMBER.match(b.text):
             reasons[i] = "page number"
+        elif id(b) in edges and fingerprint(b.text) in site_prints:
+            reasons[i] = "repeated across documents"
+            report.site_dropped.append(fingerprint(b.text))
     heads = _running_heads(blocks, shapes)
     labels = {i for i in heads if _is_label(blocks[i]) and blocks[i].kind is not BlockKind.HEADING}
     for i in heads:

@@ -8,9 +8,7 @@ from tests.conftest import ROOT, SHARED
 
 def test_mvp_question_finds_the_mucf_passage_about_botkyrka(corpus_service):
     result = corpus_service.search("Vilken kommun startade MVP i tre skolor?", limit=3)
-    assert any(
-        "Botkyrka" in h.text and "MVP" in h.text and "SLUTRAPPORT" in h.document.title for h in result.hits
-    )
+    assert any("Botkyrka" in h.text and "MVP" in h.text and "SLUTRAPPORT" in h.document.title for h in result.hits)
     top = next(h for h in result.hits if "Botkyrka" in h.text)
     assert top.page is not None and 1 <= top.page <= 25
 

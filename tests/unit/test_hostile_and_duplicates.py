@@ -172,3 +172,23 @@ def test_same_passage_in_two_documents_is_stored_once(service, tmp_path):
     (corpus / "one.md").unlink()
     service.ingest([corpus], prune=True, progress=False)
     assert shared[0].text in [p.text for p in service.document_passages(two.id)]
+
+
+def test_a_footer_that_many_documents_share_is_dropped_from_all(service, tmp_path):
+    corpus = tmp_path / "site"
+    corpus.mkdir()
+    topics = ["Julmarknaden i Hallunda", "Hälsodagen på Fittja torg", "Sommarlovskul i Alby", "Kulturskolans konserter"]
+    for i, topic in enumerate(topics):
+        body = f"{topic} lockade många besökare i år. Arrangemanget genomfördes av kommunen tillsammans med föreningar."
+        (corpus / f"{i}.md").write_text(
+            f"# {topic}\n\n{body}\n\nDet här är ett längre stycke nummer {i} om hur arbetet gick till och vad "
+            f"som blev resultatet för barn och unga i området.\n\nKontakta oss · Cookies · Tillgänglighet\n",
+            encoding="utf-8",
+        )
+    summary = service.ingest([corpus], progress=False)
+    assert not summary.failed
+    texts = [p.text for d in service.documents() for p in service.document_passages(d.id)]
+    assert texts and not any("Cookies" in t for t in texts)
+    assert all(d.cleaning["dropped"].get("repeated across documents") == 1 for d in service.documents())
+    again = service.ingest([corpus], progress=False)
+    assert again.skipped == 4 and again.reingested == 0
