@@ -170,8 +170,10 @@ def _host_matches(host: str, domain: str) -> bool:
 
 
 def find_organisation(text: str, opening: str, source_url: str | None) -> str | None:
-    """The author: by URL domain, else the organisation the text names most, counting a name in
-    the opening extra and never counting an addressee ("Yttrande Socialstyrelsen", "Till X").
+    """The author. A document with a source URL belongs to its site: a known agency's domain, or a
+    municipality the text names whose name is in the host; else it is unknown. Without a URL: the
+    organisation the text names most, counting a name in the opening extra and never counting an
+    addressee ("Yttrande Socialstyrelsen", "Till X").
 
     A text that speaks of itself as "Kommunen" ("Kommunen anser ...") is a municipality's: then
     the most named municipality is the author, however often it names the agency it answers.
@@ -200,6 +202,15 @@ def find_organisation(text: str, opening: str, source_url: str | None) -> str | 
             if offsets:
                 found.setdefault(agency["name"], []).extend(offsets)
     if not found:
+        return None
+    if source_url:
+        # A published document belongs to the site it was published on: botwebb.botkyrka.se ->
+        # "Botkyrka kommun" when the text names it. Agencies it cites ("enligt Arbetsmiljöverkets
+        # föreskrift") are not its author, so without a matching name the answer is unknown.
+        labels = set(fold(urlparse(source_url).hostname or "").split("."))
+        for name in found:
+            if name.endswith((" kommun", " stad")) and fold(name.rsplit(" ", 1)[0]).rstrip("s") in labels:
+                return name
         return None
     scores: Counter[str] = Counter()
     for name, offsets in found.items():

@@ -42,7 +42,7 @@ from search.settings import Settings
 from search.store import QdrantStore, passage_point_id
 
 log = logging.getLogger(__name__)
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "4"  # bump when parsing, cleaning or chunking changes what a file becomes
 STAGES = ("parse", "clean", "chunk", "embed", "write")
 
 
@@ -70,7 +70,8 @@ class IngestSummary:
         lines = [
             f"files: {self.files}  indexed: {self.indexed}  passages: {self.passages}  "
             f"shared: {self.shared_passages}  duplicates: {len(self.duplicates)}  "
-            f"skipped (unchanged): {self.skipped}  pruned: {self.pruned}  failed: {len(self.failed)}  "
+            f"skipped (unchanged): {self.skipped}  pruned: {self.pruned}  re-ingested: {self.reingested}  "
+            f"failed: {len(self.failed)}  "
             f"seconds: {self.seconds:.1f}"
         ]
         if self.stage_seconds:
@@ -309,7 +310,7 @@ class Ingestor:
             max_tokens=self.encoder.max_tokens,
         )
         if not chunks:
-            raise ValueError("no passages could be made from the text")
+            raise ValueError("no text to index: the file holds only a title, headings or boilerplate")
         doc_language = detect_language(text, default=UNKNOWN, min_chars=20)
         version = digest[:12]
         passages = make_passages(doc_id, chunks, doc_language, metadata=metadata, version=version)

@@ -115,7 +115,8 @@ class Searcher:
             start=p.start,
             end=p.end,
             language=p.language,
-            also_in=p.also_in,
+            # where else this text appears: documents sharing the passage, and near-duplicate copies
+            also_in=sorted({*p.also_in, *(d.duplicates if d else [])}),
             programs=p.programs,
             document=ref,
         )

@@ -166,3 +166,15 @@ def test_docx_table_rows_are_readable(tmp_path):
     document.save(path)
     tables = [b.text for b in parse_file(path).blocks if b.kind is BlockKind.TABLE]
     assert tables == ["Aktivitet | Belopp\nJulmarknad | 12 000 kronor"]
+
+
+def test_repeated_data_fields_are_not_labels():
+    blocks = []
+    for law in ("Brottsbalken", "Socialtjänstlagen", "Skollagen"):
+        blocks += _blocks(
+            (f"Lag om ändring i {law}", H, None),
+            ("Ikraftträdande: 1 juli 2022", P, None),
+            ("Ändringar: Brottsbalken", P, None),
+        )
+    kept, report = find_boilerplate(blocks)
+    assert len(kept) == len(blocks) and report.total == 0

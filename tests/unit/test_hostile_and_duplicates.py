@@ -145,6 +145,7 @@ def test_near_duplicate_documents_and_shared_passages(service, tmp_path):
     texts = [h.text for h in hits]
     assert len(texts) == len(set(texts))
     assert all(h.document.id != short.id for h in hits)
+    assert all(short.id in h.also_in for h in hits if h.document.id == full.id)
 
     (corpus / "b_full.txt").unlink()
     summary = service.ingest([corpus], prune=True, progress=False)

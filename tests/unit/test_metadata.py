@@ -92,3 +92,11 @@ def test_html_canonical_and_title(tmp_path):
     assert doc.metadata["source_url"] == "https://www.botkyrka.se/rutin" and doc.title == "Rutin mot våld"
     text = " ".join(b.text for b in doc.blocks)
     assert "medarbetare" in text and "alert" not in text and "secret" not in text
+
+
+def test_organisation_from_the_site_it_came_from():
+    text = "BOTKYRKA KOMMUN\nVård- och omsorgsförvaltningen\nRutin för hot och våld."
+    assert find_organisation(text, text, "https://botwebb.botkyrka.se/download/rutin.pdf") == "Botkyrka kommun"
+    body = "Rutin för hot och våld. " * 40 + "Samverkan sker med Botkyrka kommun."
+    assert find_organisation(body, body[:200], None) is None  # one mention deep in the text is not authorship
+    assert find_organisation(body, body[:200], "https://www.botkyrka.se/rutin") == "Botkyrka kommun"
