@@ -64,11 +64,13 @@ serve: install
 test: install system-deps
 	$(BIN)/python -m pytest
 
-# Runs notebooks/explore.ipynb top to bottom and saves its outputs (the tests run a copy of it too).
+# Runs notebooks/explore.ipynb and notebooks/evaluation.ipynb top to bottom and saves their outputs
+# (the tests run copies of them too).
 notebook: install
-	$(BIN)/python -c "import nbformat, nbclient; nb = nbformat.read('notebooks/explore.ipynb', 4); \
+	for nb in explore evaluation; do HF_HUB_OFFLINE=1 $(BIN)/python -c "import nbformat, nbclient; \
+	nb = nbformat.read('notebooks/$$nb.ipynb', 4); \
 	nbclient.NotebookClient(nb, timeout=900, kernel_name='python3', resources={'metadata': {'path': 'notebooks'}}).execute(); \
-	nbformat.write(nb, 'notebooks/explore.ipynb')"
+	nbformat.write(nb, 'notebooks/$$nb.ipynb')" || exit 1; done
 
 lint: install
 	$(BIN)/ruff check ingest search api tests benchmarks

@@ -19,7 +19,8 @@ from pydantic import BaseModel, Field, ValidationError
 from api.service import QueryError, VaksamService
 from ingest.metadata import document_type_names, program_names
 from search.filters import SearchFilters
-from search.records import DocumentRecord, DocumentStatus, PassageRecord, SearchResult
+from search.modes import GroupBy, SearchMode
+from search.records import DocumentRecord, DocumentStatus, Hit, PassageRecord, SearchResult
 from search.settings import Settings, get_settings
 
 
@@ -49,6 +50,13 @@ class FacetValue(BaseModel):
 class Facets(BaseModel):
     query: str | None
     facets: dict[str, list[FacetValue]]
+
+
+class SimilarResult(BaseModel):
+    passage_id: str
+    document_id: str
+    total: int
+    hits: list[Hit] = Field(description="Passages of other documents, most similar first.")
 
 
 class Health(BaseModel):
@@ -124,10 +132,44 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         filters: Filters,
         q: Annotated[str, Query(min_length=1, max_length=settings.max_query_chars, description="The question")],
         limit: Annotated[int, Query(ge=1, le=100, description="Number of hits")] = 10,
+        mode: Annotated[
+            SearchMode | None, Query(description="dense, sparse or hybrid (default: the server's setting)")
+        ] = None,
+        group_by: Annotated[
+            GroupBy | None, Query(description="document: `limit` documents, each with its best passages")
+        ] = None,
+        group_size: Annotated[int, Query(ge=1, le=10, description="Passages per document when grouped")] = 3,
+        diversity: Annotated[
+            float | None, Query(ge=0, le=1, description="0-1: push passages that repeat better ones down (MMR)")
+        ] = None,
     ) -> SearchResult:
-        """Passages that answer the question, best first, never the same text twice."""
+        """Passages that answer the question, best first, never the same text twice. Each hit has
+        its best sentence as ``snippet`` and ``highlights``: character spans of the query's words in
+        it (``text_highlights`` for the whole passage), so pages mark them without HTML."""
         with lock:
-            return svc.search(q, limit, filters=filters)
+            return svc.search(
+                q, limit, filters=filters, mode=mode, group_by=group_by, group_size=group_size, diversity=diversity
+            )
+
+    @app.get(
+        "/api/similar/{passage_id}",
+        response_model=SimilarResult,
+        responses={**_NOT_FOUND, **_INVALID},
+        tags=["search"],
+    )
+    def similar(
+        passage_id: str,
+        svc: Service,
+        limit: Annotated[int, Query(ge=1, le=100, description="Number of passages")] = 10,
+    ) -> SimilarResult:
+        """Passages from other documents most like this one: precedents for what it describes."""
+        with lock:
+            found = svc.similar(passage_id, limit)
+            if found is None:
+                raise HTTPException(404, f"no passage with id {passage_id!r}")
+            passage = svc.passage(passage_id)
+            hits = [svc.searcher.hit(item, []) for item in found]
+        return SimilarResult(passage_id=passage_id, document_id=passage.document_id, total=len(hits), hits=hits)
 
     @app.get("/api/facets", response_model=Facets, responses=_INVALID, tags=["search"])
     def facets(

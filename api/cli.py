@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from api.service import QueryError, VaksamService
 from search.embedding.resolve import ModelNotAvailableError
 from search.filters import SearchFilters
+from search.modes import GroupBy, SearchMode
 from search.settings import Settings, get_settings
 from search.store import StoreError
 
@@ -57,11 +58,14 @@ def ingest(
     prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     strict: Annotated[bool, typer.Option(help="Exit with status 1 when any file failed.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option(help="Drop the collection first (after a model change or a Vaksam upgrade).")
+    ] = False,
 ) -> None:
     """Index PDF, DOCX, PPTX, HTML, Markdown and text files."""
     service = _service()
     try:
-        summary = service.ingest(paths, prune=prune, progress=progress)
+        summary = service.ingest(paths, prune=prune, progress=progress, rebuild=rebuild)
     except (StoreError, ModelNotAvailableError) as exc:
         _fail(str(exc))
     finally:
@@ -84,13 +88,16 @@ def search(
     program: Annotated[str | None, typer.Option(help="Only documents naming this program id (mvp, taget...).")] = None,
     year_from: Annotated[int | None, typer.Option(help="Only documents dated this year or later.")] = None,
     year_to: Annotated[int | None, typer.Option(help="Only documents dated this year or earlier.")] = None,
+    mode: Annotated[SearchMode | None, typer.Option(help="dense, sparse or hybrid (default: hybrid).")] = None,
+    group_by: Annotated[GroupBy | None, typer.Option(help="document: LIMIT documents, best passages each.")] = None,
+    diversity: Annotated[float | None, typer.Option(min=0, max=1, help="0-1: push repeats down (MMR).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
 ) -> None:
     """Search the index and print the best passages."""
     filters = _filters(document, language, organisation, doc_type, program, year_from, year_to)
     service = _service()
     try:
-        result = service.search(query, limit, filters=filters)
+        result = service.search(query, limit, filters=filters, mode=mode, group_by=group_by, diversity=diversity)
     except (QueryError, StoreError, ModelNotAvailableError) as exc:
         _fail(str(exc))
     finally:
@@ -101,12 +108,41 @@ def search(
     if not result.hits:
         typer.echo("Inga träffar. Prova andra ord, eller indexera dokument med `vaksam ingest`.")
         return
-    for rank, hit in enumerate(result.hits, 1):
+    _print_hits(result.hits)
+    typer.echo(f"{result.total} träffar på {result.took_ms:.0f} ms")
+
+
+def _print_hits(hits) -> None:
+    for rank, hit in enumerate(hits, 1):
         where = ", ".join(x for x in (f"s. {hit.page}" if hit.page else "", " › ".join(hit.section)) if x)
         typer.secho(f"{rank:>2}. {hit.document.title}  ({hit.score:.3f})", bold=True)
-        typer.echo(f"    {hit.document.source}" + (f"  [{where}]" if where else ""))
+        typer.echo(f"    {hit.document.source}" + (f"  [{where}]" if where else "") + f"  id {hit.id}")
         typer.echo(textwrap.fill(hit.snippet, width=100, initial_indent="    ", subsequent_indent="    "))
-    typer.echo(f"{result.total} träffar på {result.took_ms:.0f} ms")
+
+
+@app.command()
+def similar(
+    passage_id: Annotated[str, typer.Argument(help="A passage id (from `vaksam search` or the API).")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Passages from other documents most like this one (precedents)."""
+    service = _service()
+    try:
+        found = service.similar(passage_id, limit)
+        hits = [service.searcher.hit(item, []) for item in found] if found is not None else None
+    except (QueryError, StoreError, ModelNotAvailableError) as exc:
+        _fail(str(exc))
+    finally:
+        service.close()
+    if hits is None:
+        _fail(f"no passage with id {passage_id!r}", code=1)
+    if as_json:
+        _print_json([h.model_dump() for h in hits])
+    elif not hits:
+        typer.echo("Inga liknande passager i andra dokument.")
+    else:
+        _print_hits(hits)
 
 
 def _filters(document, language, organisation, doc_type, program, year_from, year_to) -> SearchFilters:
@@ -225,25 +261,40 @@ def model() -> None:
 def evaluate(
     queries: Annotated[Path | None, typer.Option(help="JSON lines of questions with gold strings.")] = None,
     beir: Annotated[Path | None, typer.Option(help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/).")] = None,
+    compare: Annotated[bool, typer.Option(help="Run dense, sparse, hybrid and hybrid+rerank side by side.")] = False,
+    mode: Annotated[SearchMode | None, typer.Option(help="Search mode (default: the configured one).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     details: Annotated[bool, typer.Option(help="With --json: include every query.")] = False,
 ) -> None:
-    """Measure retrieval quality on a question file or a BEIR folder."""
-    from api.evaluation import evaluate_beir, evaluate_queries
+    """Measure retrieval quality on a question file and/or a BEIR folder."""
+    from api.evaluation import Variant, compare_variants, evaluate_beir, evaluate_queries, render_comparison
 
-    if (queries is None) == (beir is None):
-        _fail("give exactly one of --queries FILE or --beir DIR")
+    if queries is None and beir is None:
+        _fail("give --queries FILE, --beir DIR, or both")
     service = _service()
+    reports = []
     try:
-        report = evaluate_queries(service, queries) if queries else evaluate_beir(service, beir, progress=not as_json)
+        chosen = mode or service.settings.search_mode
+        single = [Variant(chosen.value, chosen, None)]
+        if queries:
+            variants = compare_variants(service) if compare else single
+            reports += [evaluate_queries(service, queries, variant=v) for v in variants]
+        if beir:
+            # on a BEIR set the offline reranker would take hours; it runs there only when configured
+            variants = compare_variants(service, offline_rerank=False) if compare else single
+            reports += evaluate_beir(service, beir, progress=not as_json, variants=variants)
     except (ValueError, OSError, StoreError, ModelNotAvailableError) as exc:
         _fail(str(exc))
     finally:
         service.close()
     if as_json:
-        _print_json(report.as_dict(details))
+        out = [r.as_dict(details) for r in reports]
+        _print_json(out[0] if len(out) == 1 else out)
+    elif compare:
+        for prefix in dict.fromkeys(r.name.split(" [")[0] for r in reports):
+            typer.echo(render_comparison([r for r in reports if r.name.startswith(prefix + " [")]) + "\n")
     else:
-        typer.echo(report.render())
+        typer.echo("\n\n".join(r.render() for r in reports))
 
 
 def run() -> None:  # console-script entry point

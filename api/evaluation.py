@@ -1,5 +1,8 @@
 """``vaksam eval``: question files against the live index, BEIR folders in a throwaway index.
 
+``--compare`` runs every search mode (dense, sparse, hybrid) over the same questions in
+one run, so their numbers and median latencies can be read side by side.
+
 Question files are JSON lines like ``{"id", "query", "gold": [...], "kind", "lang"}``;
 a passage is relevant when its folded text contains a folded gold string
 (``search.metrics.fold_compact``). nDCG's ideal ranking counts every passage in
@@ -26,9 +29,13 @@ from api.service import VaksamService
 from ingest.blocks import Block, ParsedDocument
 from ingest.chunking import chunk_document
 from ingest.cleaning import clean_document
-from ingest.pipeline import embedding_text, make_passages
+from ingest.pipeline import encode_passages, make_passages
 from search.metrics import contains_gold, hit_at_k, mean, ndcg_at_k, recall_at_k, reciprocal_rank
+from search.modes import SearchMode
 from search.records import DocumentRecord
+from search.rerank.base import Reranker
+from search.rerank.sentence_window import SentenceWindowReranker
+from search.searcher import Searcher
 from search.settings import Settings
 from search.store import QdrantStore
 
@@ -107,17 +114,47 @@ def load_queries(path: Path) -> list[dict]:
     return queries
 
 
-def evaluate_queries(service: VaksamService, path: Path) -> EvalReport:
+@dataclass(frozen=True)
+class Variant:
+    """One configuration of ``--compare``: a search mode, with or without a reranker."""
+
+    label: str
+    mode: SearchMode
+    rerank: Reranker | bool = False
+
+
+def compare_variants(service: VaksamService, offline_rerank: bool = True) -> list[Variant]:
+    """dense, sparse, hybrid and hybrid+rerank. The reranker is the configured one; without one,
+    the offline sentence-window reranker built from the same e5 model when ``offline_rerank``
+    (it embeds ~100 sentence windows per query: seconds per query on two cores)."""
+    reranker = service.searcher.reranker or (SentenceWindowReranker(service.encoder) if offline_rerank else None)
+    variants = [
+        Variant("dense", SearchMode.DENSE),
+        Variant("sparse", SearchMode.SPARSE),
+        Variant("hybrid", SearchMode.HYBRID),
+    ]
+    if reranker is not None:
+        variants.append(Variant(f"hybrid+{reranker.name}", SearchMode.HYBRID, reranker))
+    return variants
+
+
+def evaluate_queries(
+    service: VaksamService, path: Path, mode: SearchMode | None = None, variant: Variant | None = None
+) -> EvalReport:
     """hit@1, hit@5, MRR@10 and nDCG@10 of the current index on a gold-string question file."""
     queries = load_queries(path)
     all_texts = [p.text for doc in service.documents() for p in service.document_passages(doc.id)]
+    variant = variant or Variant(
+        (mode or service.settings.search_mode).value, SearchMode(mode or service.settings.search_mode), None
+    )
     details = []
     for item in queries:
         gold = list(item["gold"])
+        query = service.check_query(item["query"])
         started = time.perf_counter()
-        result = service.search(item["query"], limit=K)
+        ranked = service.searcher.ranked(query, K, mode=variant.mode, rerank=variant.rerank)
         ms = (time.perf_counter() - started) * 1000
-        gains = [1.0 if contains_gold(h.text, gold) else 0.0 for h in result.hits]
+        gains = [1.0 if contains_gold(h.passage.text, gold) else 0.0 for h in ranked]
         ideal = [1.0] * min(K, sum(contains_gold(t, gold) for t in all_texts))
         rank = next((i + 1 for i, g in enumerate(gains) if g), None)
         metrics = {
@@ -129,7 +166,8 @@ def evaluate_queries(service: VaksamService, path: Path) -> EvalReport:
         kind = item.get("kind") or "all"
         details.append(QueryOutcome(str(item.get("id", len(details))), item["query"], kind, rank, metrics, ms))
     overall, by_kind = _aggregate(details)
-    return EvalReport(path.name, len(details), overall, by_kind, statistics.median(d.ms for d in details), details)
+    name = f"{path.name} [{variant.label}]"
+    return EvalReport(name, len(details), overall, by_kind, statistics.median(d.ms for d in details), details)
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -158,8 +196,11 @@ def _beir_document(record: dict) -> ParsedDocument:
     return ParsedDocument(path=Path(record["_id"]), blocks=blocks, title=title or record["_id"])
 
 
-def evaluate_beir(service: VaksamService, folder: Path, progress: bool = True) -> EvalReport:
-    """nDCG@10, recall@10 and MRR@10 on a BEIR folder, indexed into a throwaway embedded collection."""
+def evaluate_beir(
+    service: VaksamService, folder: Path, progress: bool = True, variants: list[Variant] | None = None
+) -> list[EvalReport]:
+    """nDCG@10, recall@10 and MRR@10 on a BEIR folder, indexed once into a throwaway embedded
+    collection and searched in each of ``variants`` (default: the configured mode)."""
     from tqdm import tqdm
 
     for name in ("corpus.jsonl", "queries.jsonl"):
@@ -170,6 +211,7 @@ def evaluate_beir(service: VaksamService, folder: Path, progress: bool = True) -
     qrels = _read_qrels(folder)
     encoder = service.encoder
     settings = service.settings
+    variants = variants or [Variant(settings.search_mode.value, settings.search_mode, None)]
 
     with tempfile.TemporaryDirectory(prefix="vaksam-beir-") as tmp:
         beir_settings = Settings(
@@ -198,32 +240,72 @@ def evaluate_beir(service: VaksamService, folder: Path, progress: bool = True) -
                     passages=len(passages),
                     characters=len(text),
                 )
-                texts = [embedding_text(parsed.title, p, settings.embed_context) for p in passages]
-                store.replace_document(doc, passages, encoder.encode_passages(texts))
-            details = []
-            for qid, relevant in tqdm(
-                qrels.items(), desc="Söker", unit="fråga", disable=not progress or None, leave=False
-            ):
-                if qid not in queries:
-                    continue
-                started = time.perf_counter()
-                scored = store.search(encoder.encode_query(queries[qid]), limit=5 * K)
-                ms = (time.perf_counter() - started) * 1000
-                ranked: list[str] = []
-                for item in scored:
-                    if item.passage.document_id not in ranked:
-                        ranked.append(item.passage.document_id)
-                gains = [relevant.get(d, 0.0) for d in ranked]
-                metrics = {
-                    "ndcg@10": ndcg_at_k(gains, list(relevant.values()), K),
-                    "recall@10": recall_at_k(ranked, {d for d, s in relevant.items() if s > 0}, K),
-                    "mrr@10": reciprocal_rank(gains, K),
-                }
-                rank = next((i + 1 for i, g in enumerate(gains[:K]) if g > 0), None)
-                details.append(QueryOutcome(qid, queries[qid], "all", rank, metrics, ms))
+                vectors = encode_passages(doc.title, passages, encoder, service.sparse_encoder, settings)
+                store.replace_document(doc, passages, vectors)
+            searcher = Searcher(
+                encoder,
+                store,
+                service.sparse_encoder,
+                fusion=settings.fusion,
+                dense_weight=settings.dense_weight,
+                candidates=settings.candidates,
+                reranker=service.searcher.reranker,
+                rerank_depth=settings.rerank_depth,
+            )
+            reports = [_search_beir(searcher, v, queries, qrels, folder.name, progress) for v in variants]
         finally:
             store.close()
+    return reports
+
+
+def _search_beir(
+    searcher: Searcher, variant: Variant, queries: dict[str, str], qrels: dict, name: str, progress: bool
+) -> EvalReport:
+    from tqdm import tqdm
+
+    details = []
+    bar = tqdm(qrels.items(), desc=f"Söker ({variant.label})", unit="fråga", disable=not progress or None)
+    for qid, relevant in bar:
+        if qid not in queries:
+            continue
+        started = time.perf_counter()
+        scored = searcher.ranked(queries[qid], 5 * K, mode=variant.mode, rerank=variant.rerank)
+        ms = (time.perf_counter() - started) * 1000
+        ranked: list[str] = []
+        for item in scored:
+            if item.passage.document_id not in ranked:
+                ranked.append(item.passage.document_id)
+        gains = [relevant.get(d, 0.0) for d in ranked]
+        metrics = {
+            "ndcg@10": ndcg_at_k(gains, list(relevant.values()), K),
+            "recall@10": recall_at_k(ranked, {d for d, s in relevant.items() if s > 0}, K),
+            "mrr@10": reciprocal_rank(gains, K),
+        }
+        rank = next((i + 1 for i, g in enumerate(gains[:K]) if g > 0), None)
+        details.append(QueryOutcome(qid, queries[qid], "all", rank, metrics, ms))
     if not details:
-        raise ValueError(f"{folder}: no query in qrels matches queries.jsonl")
+        raise ValueError(f"{name}: no query in qrels matches queries.jsonl")
     overall, _ = _aggregate(details)
-    return EvalReport(folder.name, len(details), overall, {}, statistics.median(d.ms for d in details), details)
+    median = statistics.median(d.ms for d in details)
+    return EvalReport(f"{name} [{variant.label}]", len(details), overall, {}, median, details)
+
+
+def render_comparison(reports: list[EvalReport]) -> str:
+    """One table: a row per report (mode), a column per metric, per query kind below."""
+    if not reports:
+        return ""
+    names = list(reports[0].metrics)
+    width = max(len(r.name) for r in reports) + 2
+    lines = [f"{'':{width}}" + "".join(f"{n:>10}" for n in names) + f"{'ms/query':>10}"]
+    for r in reports:
+        lines.append(f"{r.name:{width}}" + "".join(f"{r.metrics[n]:>10.3f}" for n in names) + f"{r.median_ms:>10.1f}")
+    kinds = sorted({k for r in reports for k in r.by_kind})
+    if len(kinds) > 1:
+        lines.append("")
+        lines.append(
+            f"{'by kind (' + names[2 if len(names) > 2 else 0] + ')':{width}}" + "".join(f"{k[:12]:>14}" for k in kinds)
+        )
+        metric = names[2 if len(names) > 2 else 0]
+        for r in reports:
+            lines.append(f"{r.name:{width}}" + "".join(f"{r.by_kind.get(k, {}).get(metric, 0):>14.3f}" for k in kinds))
+    return "\n".join(lines)

@@ -22,10 +22,13 @@ from pathlib import Path
 from ingest.pipeline import Ingestor, IngestSummary
 from search.embedding.encoder import Encoder
 from search.filters import SearchFilters
+from search.lexical.sparse import SparseEncoder, sparse_encoder_from_settings
+from search.modes import GroupBy, SearchMode
 from search.records import DocumentRecord, PassageRecord, SearchResult
+from search.rerank import load_reranker
 from search.searcher import Searcher
 from search.settings import Settings
-from search.store import QdrantStore
+from search.store import QdrantStore, ScoredPassage
 
 
 class QueryError(ValueError):
@@ -45,6 +48,7 @@ class VaksamService:
         self._encoder = encoder
         self._store = store
         self._lock = threading.Lock()
+        self._index_checked = False
 
     @property
     def encoder(self) -> Encoder:
@@ -61,8 +65,23 @@ class VaksamService:
             return self._store
 
     @cached_property
+    def sparse_encoder(self) -> SparseEncoder:
+        return sparse_encoder_from_settings(self.settings)
+
+    @cached_property
     def searcher(self) -> Searcher:
-        return Searcher(self.encoder, self.store)
+        s = self.settings
+        return Searcher(
+            self.encoder,
+            self.store,
+            self.sparse_encoder,
+            mode=s.search_mode,
+            fusion=s.fusion,
+            dense_weight=s.dense_weight,
+            candidates=s.candidates,
+            reranker=load_reranker(s, self.encoder),
+            rerank_depth=s.rerank_depth,
+        )
 
     def close(self) -> None:
         if self._store is not None:
@@ -70,8 +89,14 @@ class VaksamService:
             self._store = None
 
     # -- ingestion -------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[Path], *, prune: bool = False, progress: bool = True) -> IngestSummary:
-        return Ingestor(self.settings, self.encoder, self.store).ingest(paths, prune=prune, progress=progress)
+    def ingest(
+        self, paths: Iterable[Path], *, prune: bool = False, progress: bool = True, rebuild: bool = False
+    ) -> IngestSummary:
+        """Index files and folders; ``rebuild`` first drops the collection (new model or index layout)."""
+        if rebuild:
+            self.store.drop()
+        ingestor = Ingestor(self.settings, self.encoder, self.store, self.sparse_encoder)
+        return ingestor.ingest(paths, prune=prune, progress=progress)
 
     # -- queries ---------------------------------------------------------------------------
     def search(
@@ -82,18 +107,66 @@ class VaksamService:
         filters: SearchFilters | None = None,
         document: str | None = None,
         language: str | None = None,
+        mode: SearchMode | str | None = None,
+        group_by: GroupBy | str | None = None,
+        group_size: int = 3,
+        diversity: float | None = None,
     ) -> SearchResult:
-        query = self._check_query(query)
+        query = self.check_query(query)
         if not 1 <= limit <= 100:
             raise QueryError(f"limit must be between 1 and 100, not {limit}")
-        return self.searcher.search(query, limit, filters=_merge(filters, document, language))
+        if not 1 <= group_size <= 10:
+            raise QueryError(f"group_size must be between 1 and 10, not {group_size}")
+        if diversity is not None and not 0 <= diversity <= 1:
+            raise QueryError(f"diversity must be between 0 and 1, not {diversity}")
+        try:
+            mode = SearchMode(mode) if mode else None
+        except ValueError:
+            valid = ", ".join(m.value for m in SearchMode)
+            raise QueryError(f"unknown search mode {mode!r}; valid modes: {valid}") from None
+        try:
+            group_by = GroupBy(group_by) if group_by else None
+        except ValueError as exc:
+            raise QueryError(str(exc)) from None
+        self._check_index()
+        return self.searcher.search(
+            query,
+            limit,
+            filters=_merge(filters, document, language),
+            mode=mode,
+            group_by=group_by,
+            group_size=group_size,
+            diversity=diversity,
+        )
+
+    def similar(self, passage_id: str, limit: int = 10) -> list[ScoredPassage] | None:
+        """Passages of other documents like this one; None for an unknown passage id."""
+        if not 1 <= limit <= 100:
+            raise QueryError(f"limit must be between 1 and 100, not {limit}")
+        try:
+            uuid.UUID(passage_id)
+        except ValueError:
+            return None
+        self._check_index()
+        return self.searcher.similar(passage_id, limit)
+
+    def _check_index(self) -> None:
+        """Refuse to search an index of an older layout (clear message instead of a Qdrant error)."""
+        if self._index_checked:
+            return
+        store = self.store
+        if store.client.collection_exists(store.collection):
+            store.check_collection()
+        self._index_checked = True
 
     def facets(self, query: str | None = None, *, filters: SearchFilters | None = None) -> dict[str, dict[str, int]]:
         """Document counts per facet value for a query (or for the whole index without one)."""
-        query = self._check_query(query) if query and query.strip() else None
+        query = self.check_query(query) if query and query.strip() else None
+        if query:
+            self._check_index()
         return self.searcher.facets(query, filters)
 
-    def _check_query(self, query: str) -> str:
+    def check_query(self, query: str) -> str:
         query = " ".join(query.split())
         if not query:
             raise QueryError("the query is empty: type a question or some words to search for")

@@ -1,7 +1,11 @@
 """Blocks to passages that follow headings, pages and sentences.
 
 A passage never crosses a heading or a page, ends on a sentence boundary,
-and stays under the model's window (510 tokens plus prompt). Within those
+and stays under the model's window (510 tokens plus prompt). Headings without body
+text are only section paths, except a run of short lines that ends a document
+(a signature: "Pernilla Conde Hellman / Kultur- och fritidschef"), which is content.
+A heading that recurs within a document nests under the last one that does not, so
+"Effekt av aktiviteten" reads "Hälsodagen › Effekt av aktiviteten". Within those
 rules sentences are packed up to ``target_tokens``; the last sentence of a
 passage is repeated at the start of the next one when it is short, so a fact
 that straddles two sentences is still found whole. The target is a setting
@@ -18,15 +22,17 @@ Usage::
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ingest.blocks import BlockKind, ParsedDocument
-from search.text import split_sentences
+from search.text import fold, split_sentences
 
 BLOCK_SEPARATOR = "\n\n"
 # Tokens the model adds around every passage: prompt ("passage: " = 3) and <s> </s>.
 _OVERHEAD = 6
+_MIN_TRAILING_WORDS = 4
 
 
 @dataclass
@@ -61,11 +67,21 @@ def document_text(parsed: ParsedDocument) -> tuple[str, list[int]]:
 def _units(parsed: ParsedDocument, offsets: list[int]) -> list[_Unit]:
     units: list[_Unit] = []
     stack: list[tuple[int, str]] = []
+    # A heading that recurs in a document ("Effekt av aktiviteten" under every activity) is a
+    # template sub-heading: it nests under the last heading that does not recur.
+    seen = Counter(fold(b.text) for b in parsed.blocks if b.kind is BlockKind.HEADING)
+    parent_level = 0
     for block, offset in zip(parsed.blocks, offsets, strict=False):
         if block.kind is BlockKind.HEADING:
-            while stack and stack[-1][0] >= block.level:
+            level = block.level
+            repeated_title = bool(stack) and fold(stack[0][1]) == fold(block.text)
+            if seen[fold(block.text)] > 1 and parent_level and not repeated_title:
+                level = max(level, parent_level + 1)
+            else:
+                parent_level = level
+            while stack and stack[-1][0] >= level:
                 stack.pop()
-            stack.append((block.level, block.text))
+            stack.append((level, block.text))
             section = tuple(text for _, text in stack)
             units.append(_Unit(offset, offset + len(block.text), block.page, section, True))
             continue
@@ -138,10 +154,17 @@ def chunk_document(
     chunks: list[Chunk] = []
     current: list[_Unit] = []
 
+    dropped: list[_Unit] = []  # heading-only groups since the last passage
+
     def flush() -> None:
-        if current and not all(u.heading for u in current):
-            start, end = current[0].start, current[-1].end
-            chunks.append(Chunk(text[start:end], start, end, current[-1].page, list(current[-1].section)))
+        if not current:
+            return
+        if all(u.heading for u in current):
+            dropped.extend(current)
+            return
+        dropped.clear()
+        start, end = current[0].start, current[-1].end
+        chunks.append(Chunk(text[start:end], start, end, current[-1].page, list(current[-1].section)))
 
     budget = min(target_tokens, limit)
     for unit in sized:
@@ -150,4 +173,9 @@ def chunk_document(
             current = _carry_over(current, unit, budget)
         current.append(unit)
     flush()
+    # Headings with no body are only a section path, except a run of short lines that ends a
+    # document with body text: that is a signature or contact block, not a heading.
+    if chunks and sum(len(text[u.start : u.end].split()) for u in dropped) >= _MIN_TRAILING_WORDS:
+        start, end = dropped[0].start, dropped[-1].end
+        chunks.append(Chunk(text[start:end], start, end, dropped[-1].page, list(dropped[0].section[:-1])))
     return text, chunks

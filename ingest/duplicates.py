@@ -45,6 +45,18 @@ def _shingles(text: str) -> set[int]:
     return {int.from_bytes(hashlib.blake2b(g.encode(), digest_size=7).digest(), "big") for g in grams if g}
 
 
+def word_shingles(text: str, size: int = 3) -> set[str]:
+    """Folded word n-grams; a text shorter than ``size`` words is one shingle of what it has."""
+    words = _TOKEN.findall(fold(text))
+    return {" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1))} if words else set()
+
+
+def covered(text: str, shingles: set[str], threshold: float = NEAR_DUPLICATE) -> bool:
+    """Whether ``text`` is (almost) all in a document whose word 3-shingles are ``shingles``."""
+    own = word_shingles(text)
+    return bool(own) and len(own & shingles) / len(own) >= threshold
+
+
 def signature(text: str) -> tuple[list[int], int]:
     """The MinHash signature and the number of distinct shingles."""
     shingles = _shingles(text)

@@ -31,19 +31,21 @@ from pathlib import Path
 from ingest.chunking import Chunk, chunk_document
 from ingest.cleaning import clean_document
 from ingest.cleaning.boilerplate import SITE_MIN_DOCUMENTS
-from ingest.duplicates import NEAR_DUPLICATE, containment, fingerprint, signature
+from ingest.duplicates import NEAR_DUPLICATE, containment, covered, fingerprint, signature, word_shingles
 from ingest.language import UNKNOWN, detect_language
 from ingest.metadata import DocumentMetadata, extract_metadata
 from ingest.parsing import SUPPORTED_SUFFIXES, parse_file
 from ingest.safety import check_file
 from search.embedding.encoder import Encoder
+from search.lexical.sparse import SparseEncoder
 from search.records import DocumentRecord, DocumentStatus, PassageRecord
 from search.settings import Settings
-from search.store import QdrantStore, passage_point_id
+from search.store import PassageVectors, QdrantStore, passage_point_id
+from search.text import split_sentences
 
 log = logging.getLogger(__name__)
-CHUNKER_VERSION = "4"  # bump when parsing, cleaning or chunking changes what a file becomes
-STAGES = ("parse", "clean", "chunk", "embed", "write")
+CHUNKER_VERSION = "5"  # bump when parsing, cleaning or chunking changes what a file becomes
+STAGES = ("parse", "clean", "chunk", "embed", "lexical", "write")
 
 
 @dataclass
@@ -90,7 +92,8 @@ def file_hash(path: Path, settings: Settings) -> str:
     """Content hash plus the settings that shape passages, so changing them re-ingests."""
     h = hashlib.sha256(
         f"chunker={CHUNKER_VERSION};tokens={settings.passage_tokens};context={settings.embed_context};"
-        f"clean={settings.clean};".encode()
+        f"clean={settings.clean};sentences={settings.sentence_vectors};ngrams={settings.lexical_ngrams};"
+        f"lexctx={settings.lexical_context_weight};".encode()
     )
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -210,13 +213,61 @@ def embedding_text(title: str | None, passage: PassageRecord, with_context: bool
     return (" – ".join(deduped) + "\n" + passage.text) if deduped else passage.text
 
 
+def lexical_context(title: str | None, passage: PassageRecord) -> str:
+    """Title and headings, added to a passage's lexical vector (not its text or dense vector)."""
+    parts = [t for t in [title, *passage.section] if t]
+    return "\n".join(t for i, t in enumerate(parts) if t not in parts[:i])
+
+
+def passage_sentences(text: str) -> list[str]:
+    """The sentences of a passage as the sentence vectors see them (whitespace collapsed)."""
+    return [s for s in (" ".join(text[a:b].split()) for a, b in split_sentences(text)) if len(s) >= 3]
+
+
+def encode_passages(
+    title: str | None,
+    passages: list[PassageRecord],
+    encoder: Encoder,
+    sparse_encoder: SparseEncoder | None,
+    settings: Settings,
+    timings: Counter[str] | None = None,
+) -> PassageVectors:
+    """Dense, per-sentence and lexical vectors of a document's passages.
+
+    Sentences of all passages are embedded in one batch; a passage of one sentence
+    reuses its passage vector, so sentence vectors cost only what multi-sentence
+    passages add.
+    """
+    timings = timings if timings is not None else Counter()
+    t0 = time.perf_counter()
+    dense = encoder.encode_passages([embedding_text(title, p, settings.embed_context) for p in passages])
+    sentences = None
+    if settings.sentence_vectors:
+        per_passage = [passage_sentences(p.text) for p in passages]
+        flat = [s for group in per_passage if len(group) > 1 for s in group]
+        flat_vectors = iter(encoder.encode_passages(flat)) if flat else iter(())
+        sentences = [
+            [next(flat_vectors) for _ in group] if len(group) > 1 else [dense[i]] for i, group in enumerate(per_passage)
+        ]
+    timings["embed"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sparse = None
+    if sparse_encoder is not None:
+        sparse = [sparse_encoder.encode_passage(p.text, lexical_context(title, p)) for p in passages]
+    timings["lexical"] += time.perf_counter() - t0
+    return PassageVectors(dense, sparse, sentences)
+
+
 class Ingestor:
     """Turns files into indexed passages through the store."""
 
-    def __init__(self, settings: Settings, encoder: Encoder, store: QdrantStore) -> None:
+    def __init__(
+        self, settings: Settings, encoder: Encoder, store: QdrantStore, sparse_encoder: SparseEncoder | None = None
+    ) -> None:
         self.settings = settings
         self.encoder = encoder
         self.store = store
+        self.sparse_encoder = sparse_encoder
         self._records: dict[str, DocumentRecord] | None = None
         self._orphans: set[str] = set()
         self._absorbed: list[tuple[str, str]] = []
@@ -238,7 +289,7 @@ class Ingestor:
             summary.pruned = self.prune()
         self._reingest_orphans(summary)
         self._recheck_site_boilerplate(summary)
-        summary.duplicates += self._absorbed
+        summary.duplicates = list(dict.fromkeys([*summary.duplicates, *self._absorbed]))
         self._absorbed = []
         summary.seconds = time.perf_counter() - started
         return summary
@@ -340,6 +391,12 @@ class Ingestor:
         self._note_edges(existing, record)
         original = self._contained_in(record)
         if original is not None:
+            extra = self._unique_remainder(passages, original)
+            if extra:
+                vectors = encode_passages(
+                    record.title, extra, self.encoder, self.sparse_encoder, self.settings, timings
+                )
+                return self._store_duplicate(record, original, extra, vectors)
             return self._store_duplicate(record, original)
 
         # Smaller documents this one holds become its duplicates: its passages must not lean on theirs.
@@ -351,11 +408,7 @@ class Ingestor:
         if not own:
             raise ValueError("every passage of this file is already indexed under other documents")
         own = [p.model_copy(update={"index": i}) for i, p in enumerate(own)]
-        t0 = time.perf_counter()
-        vectors = self.encoder.encode_passages(
-            [embedding_text(record.title, p, self.settings.embed_context) for p in own]
-        )
-        timings["embed"] += time.perf_counter() - t0
+        vectors = encode_passages(record.title, own, self.encoder, self.sparse_encoder, self.settings, timings)
         t0 = time.perf_counter()
         record.passages, record.shared_passages = len(own), len(shared)
         if existing is not None:
@@ -366,6 +419,7 @@ class Ingestor:
         for other in absorbed:
             self._store_duplicate(other, record)
             self._absorbed.append((other.source, record.title))
+            self._orphans.add(other.id)  # re-read later to keep what only it says
         self._orphans.discard(doc_id)
         timings["write"] += time.perf_counter() - t0
         return len(own), len(shared)
@@ -422,10 +476,29 @@ class Ingestor:
                 best, best_score = other, score
         return best
 
-    def _store_duplicate(self, record: DocumentRecord, original: DocumentRecord) -> str:
-        record.status, record.duplicate_of, record.passages = DocumentStatus.DUPLICATE, original.id, 0
-        self._orphans.update(self.store.delete_passages(record.id))
-        self.store.put_document(record)
+    def _unique_remainder(self, passages: list[PassageRecord], original: DocumentRecord) -> list[PassageRecord]:
+        """Passages of a near-duplicate that its original does not hold (a signature block, a
+        date line): they stay searchable under the duplicate instead of being lost with it."""
+        shingles: set[str] = set()
+        for passage in self.store.passages_holding(original.id):
+            shingles |= word_shingles(passage.text)
+        extra = [p for p in passages if not covered(p.text, shingles)]
+        return [p.model_copy(update={"index": i}) for i, p in enumerate(extra)]
+
+    def _store_duplicate(
+        self,
+        record: DocumentRecord,
+        original: DocumentRecord,
+        extra: list[PassageRecord] | None = None,
+        vectors: PassageVectors | None = None,
+    ) -> str:
+        record.status, record.duplicate_of = DocumentStatus.DUPLICATE, original.id
+        record.passages = len(extra or [])
+        if extra and vectors is not None:
+            self._orphans.update(self.store.replace_document(record, extra, vectors))
+        else:
+            self._orphans.update(self.store.delete_passages(record.id))
+            self.store.put_document(record)
         self._known()[record.id] = record
         if record.id not in original.duplicates:
             original.duplicates = sorted({*original.duplicates, record.id})

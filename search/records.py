@@ -101,9 +101,15 @@ class DocumentRef(BaseModel):
 
 class Hit(BaseModel):
     id: str
-    score: float
+    score: float = Field(description="Fused relevance, higher is better; comparable within one result list only.")
     text: str
-    snippet: str
+    snippet: str = Field(description="The passage's sentence that best matches the query, whitespace collapsed.")
+    highlights: list[list[int]] = Field(
+        default_factory=list, description="[start, end) character spans of query words in `snippet`."
+    )
+    text_highlights: list[list[int]] = Field(
+        default_factory=list, description="[start, end) character spans of query words in `text`."
+    )
     page: int | None
     section: list[str]
     start: int
@@ -111,11 +117,23 @@ class Hit(BaseModel):
     language: str
     also_in: list[str] = Field(default_factory=list)
     programs: list[str] = Field(default_factory=list)
+    signals: dict[str, float] = Field(
+        default_factory=dict, description="Raw per-signal scores: dense, sentences, lexical (for diagnosis)."
+    )
     document: DocumentRef
+
+
+class HitGroup(BaseModel):
+    document: DocumentRef
+    score: float = Field(description="The score of the group's best hit.")
+    hits: list[Hit]
 
 
 class SearchResult(BaseModel):
     query: str
     took_ms: float
-    total: int
+    total: int = Field(description="Number of hits returned.")
     hits: list[Hit]
+    groups: list[HitGroup] | None = Field(
+        None, description="With group_by=document: the documents in order, each with its best hits."
+    )

@@ -1,13 +1,16 @@
-"""Query answering: embed the question, ask the store, shape and deduplicate the hits.
+"""Query answering: embed and analyse the question, gather candidates, fuse, shape the hits.
 
-The store is asked for more passages than requested (``OVERFETCH``) so that
-hits whose text another, better hit already shows (the same sentence in two
-renderings, a passage inside a longer one) can be dropped without leaving the
-page short: a result list never shows the same text twice.
+Dense (e5 passage and best-sentence vectors) and lexical (Swedish BM25) retrieval each
+propose ``settings.candidates`` passages; every candidate is scored on every signal and
+fused (:mod:`search.fusion`). Hits whose text another, better hit already shows (the
+same sentence in two renderings, a passage inside a longer one) are dropped, so a
+result list never shows the same text twice. Each hit carries its best sentence as
+``snippet`` and the character spans of the query's words in it (``highlights``) and in
+the passage (``text_highlights``), so clients mark them without any HTML in the payload.
 
 Usage::
 
-    searcher = Searcher(encoder, store)
+    searcher = Searcher(encoder, store, sparse_encoder)
     result = searcher.search("Vilka kommuner har infört MVP i skolan?", limit=5)
     counts = searcher.facets("MVP i skolan")
 """
@@ -18,11 +21,17 @@ import re
 import time
 from collections import Counter, defaultdict
 
+import numpy as np
+
 from search.embedding.encoder import Encoder
 from search.filters import FACET_FIELDS, SearchFilters
-from search.records import DocumentRef, Hit, SearchResult
-from search.store import QdrantStore, ScoredPassage
-from search.text import best_snippet, fold
+from search.fusion import fuse
+from search.lexical.sparse import SparseEncoder
+from search.modes import Fusion, GroupBy, SearchMode
+from search.records import DocumentRef, Hit, HitGroup, SearchResult
+from search.rerank.base import Reranker
+from search.store import DENSE, LEXICAL, SENTENCES, QdrantStore, ScoredPassage
+from search.text import best_sentence, fold
 
 OVERFETCH = 2
 FACET_DEPTH = 100
@@ -31,6 +40,33 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 
 def _compact(text: str) -> str:
     return "".join(_TOKEN.findall(fold(text)))
+
+
+def mmr(items: list[ScoredPassage], diversity: float, limit: int) -> list[ScoredPassage]:
+    """Maximal marginal relevance over the items' dense vectors: each pick maximises
+    ``(1 - diversity)·relevance - diversity·(highest similarity to a passage already picked)``,
+    relevance being the fused score scaled to 0-1. Items without a vector keep their place."""
+    if not items or not 0 < diversity <= 1 or any(i.vector is None for i in items):
+        return items
+    top = max(i.score for i in items)
+    low = min(i.score for i in items)
+    span = (top - low) or 1.0
+    relevance = [(i.score - low) / span for i in items]
+    vectors = np.stack([i.vector for i in items])
+    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    similarity = vectors @ vectors.T
+    picked: list[int] = []
+    left = list(range(len(items)))
+    while left and len(picked) < limit:
+
+        def value(i: int) -> float:
+            redundancy = max((similarity[i, j] for j in picked), default=0.0)
+            return (1 - diversity) * relevance[i] - diversity * redundancy
+
+        best = max(left, key=value)
+        picked.append(best)
+        left.remove(best)
+    return [items[i] for i in picked] + [items[i] for i in left]
 
 
 def deduplicate(items: list[ScoredPassage]) -> list[ScoredPassage]:
@@ -47,27 +83,139 @@ def deduplicate(items: list[ScoredPassage]) -> list[ScoredPassage]:
 
 
 class Searcher:
-    """Dense retrieval with the model's query prompt, filters, and deduplicated hits."""
+    """Hybrid retrieval with the model's query prompt, filters, fusion and deduplicated hits."""
 
-    def __init__(self, encoder: Encoder, store: QdrantStore) -> None:
+    def __init__(
+        self,
+        encoder: Encoder,
+        store: QdrantStore,
+        sparse_encoder: SparseEncoder | None = None,
+        *,
+        mode: SearchMode = SearchMode.HYBRID,
+        fusion: Fusion = Fusion.WEIGHTED,
+        dense_weight: float = 0.5,
+        candidates: int = 100,
+        reranker: Reranker | None = None,
+        rerank_depth: int = 20,
+    ) -> None:
+        self.reranker = reranker
+        self.rerank_depth = rerank_depth
         self.encoder = encoder
         self.store = store
+        self.sparse_encoder = sparse_encoder
+        self.mode = SearchMode(mode) if sparse_encoder is not None else SearchMode.DENSE
+        self.fusion = Fusion(fusion)
+        self.dense_weight = dense_weight
+        self.candidates = candidates
 
-    def search(self, query: str, limit: int = 10, *, filters: SearchFilters | None = None) -> SearchResult:
+    def ranked(
+        self,
+        query: str,
+        limit: int = 10,
+        *,
+        filters: SearchFilters | None = None,
+        mode: SearchMode | None = None,
+        fusion: Fusion | None = None,
+        depth: int | None = None,
+        diversity: float | None = None,
+        rerank: bool | Reranker | None = None,
+    ) -> list[ScoredPassage]:
+        """The best passages for ``query``, fused and deduplicated, without shaping them into hits.
+
+        ``diversity`` (0-1) re-orders them by maximal marginal relevance: 0 keeps relevance
+        order, higher values push passages that say what a better one said further down.
+        """
+        mode = SearchMode(mode or self.mode)
+        if mode is not SearchMode.DENSE and self.sparse_encoder is None:
+            raise ValueError(f"search mode {mode.value!r} needs the lexical index; use 'dense'")
+        vector = self.encoder.encode_query(query) if mode is not SearchMode.SPARSE else None
+        sparse = self.sparse_encoder.encode_query(query) if mode is not SearchMode.DENSE else None
+        if mode is SearchMode.SPARSE and not len(sparse):
+            return []  # only stop words: nothing lexical to look for
+        signals = {
+            SearchMode.DENSE: (DENSE, SENTENCES),
+            SearchMode.SPARSE: (LEXICAL,),
+            SearchMode.HYBRID: (DENSE, SENTENCES, LEXICAL),
+        }[mode]
+        pool = max(depth or self.candidates, limit * OVERFETCH)
+        found = self.store.candidates(
+            vector, sparse, limit=pool, filters=filters, signals=signals, with_vectors=bool(diversity)
+        )
+        ranked = deduplicate(fuse(found, mode, fusion or self.fusion, self.dense_weight))
+        reranker = self.reranker if rerank is None or rerank is True else rerank or None
+        if rerank is True and reranker is None:
+            raise ValueError("no reranker is configured (VAKSAM_RERANK)")
+        if reranker is not None:
+            ranked = reranker.rerank(query, ranked, self.rerank_depth)
+        if diversity:
+            ranked = mmr(ranked, diversity, limit)
+        return ranked[:limit]
+
+    def similar(self, passage_id: str, limit: int = 10) -> list[ScoredPassage] | None:
+        """Passages of other documents most like this one (precedents), by both dense and
+        lexical similarity; None when the passage does not exist."""
+        vectors = self.store.passage_vectors(passage_id)
+        passage = self.store.get_passage(passage_id)
+        if vectors is None or passage is None:
+            return None
+        dense, sparse = vectors
+        found = self.store.candidates(
+            dense, sparse, limit=max(self.candidates, limit * OVERFETCH), exclude_document=passage.document_id
+        )
+        return deduplicate(fuse(found, SearchMode.HYBRID, self.fusion, self.dense_weight))[:limit]
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        *,
+        filters: SearchFilters | None = None,
+        mode: SearchMode | None = None,
+        fusion: Fusion | None = None,
+        group_by: GroupBy | None = None,
+        group_size: int = 3,
+        diversity: float | None = None,
+    ) -> SearchResult:
+        """Hits for ``query``. With ``group_by=document`` ``limit`` counts documents, each with
+        its best ``group_size`` passages, and ``groups`` lists them in order."""
         started = time.perf_counter()
-        vector = self.encoder.encode_query(query)
-        scored = deduplicate(self.store.search(vector, limit=limit * OVERFETCH, filters=filters))[:limit]
-        hits = [self._hit(item, query) for item in scored]
+        terms = self._query_terms(query)
+        if group_by is None:
+            scored = self.ranked(query, limit, filters=filters, mode=mode, fusion=fusion, diversity=diversity)
+            hits = [self.hit(item, terms) for item in scored]
+            groups = None
+        else:
+            depth = max(self.candidates, limit * group_size * OVERFETCH)
+            scored = self.ranked(query, depth, filters=filters, mode=mode, fusion=fusion, depth=depth)
+            grouped: dict[str, list[ScoredPassage]] = {}
+            for item in scored:
+                doc = item.passage.document_id
+                if doc not in grouped:
+                    if len(grouped) >= limit:
+                        continue
+                    grouped[doc] = []
+                if len(grouped[doc]) < group_size:
+                    grouped[doc].append(item)
+            groups = []
+            hits = []
+            for members in grouped.values():
+                group_hits = [self.hit(item, terms) for item in members]
+                hits += group_hits
+                groups.append(HitGroup(document=group_hits[0].document, score=group_hits[0].score, hits=group_hits))
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResult(query=query, took_ms=round(took_ms, 2), total=len(hits), hits=hits)
+        return SearchResult(query=query, took_ms=round(took_ms, 2), total=len(hits), hits=hits, groups=groups)
+
+    def _query_terms(self, query: str) -> list[str]:
+        if self.sparse_encoder is None:
+            return []
+        return self.sparse_encoder.analyzer.terms(query)
 
     def facets(self, query: str | None, filters: SearchFilters | None = None) -> dict[str, dict[str, int]]:
         """Documents per facet value: among the best ``FACET_DEPTH`` passages for a query, or over
         the whole index without one. Counts are documents, so "MVP (12)" means twelve documents."""
         documents: dict[str, dict] = {}
         if query:
-            vector = self.encoder.encode_query(query)
-            for item in self.store.search(vector, limit=FACET_DEPTH, filters=filters):
+            for item in self.ranked(query, FACET_DEPTH, filters=filters):
                 p = item.passage
                 documents.setdefault(
                     p.document_id,
@@ -92,8 +240,8 @@ class Searcher:
                         counts[facet][str(v)] += 1
         return {facet: dict(counts[facet].most_common()) for facet in FACET_FIELDS}
 
-    @staticmethod
-    def _hit(item: ScoredPassage, query: str) -> Hit:
+    def hit(self, item: ScoredPassage, terms: list[str]) -> Hit:
+        """A scored passage as the API shows it, with snippet and highlights for ``terms``."""
         p, d = item.passage, item.document
         ref = DocumentRef(
             id=p.document_id,
@@ -105,11 +253,15 @@ class Searcher:
             document_type=d.document_type if d else None,
             date=d.date if d else None,
         )
+        analyzer = self.sparse_encoder.analyzer if self.sparse_encoder is not None else None
+        snippet = best_sentence(p.text, terms, analyzer)
         return Hit(
             id=p.id,
             score=round(item.score, 6),
             text=p.text,
-            snippet=best_snippet(p.text, query),
+            snippet=snippet,
+            highlights=[list(s) for s in analyzer.highlights(snippet, terms)] if analyzer else [],
+            text_highlights=[list(s) for s in analyzer.highlights(p.text, terms)] if analyzer else [],
             page=p.page,
             section=p.section,
             start=p.start,
@@ -118,5 +270,6 @@ class Searcher:
             # where else this text appears: documents sharing the passage, and near-duplicate copies
             also_in=sorted({*p.also_in, *(d.duplicates if d else [])}),
             programs=p.programs,
+            signals={k: round(v, 6) for k, v in item.signals.items()},
             document=ref,
         )

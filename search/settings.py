@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import AnyHttpUrl, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from search.modes import Fusion, RerankMode, SearchMode
+
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 
 
@@ -51,6 +53,26 @@ class Settings(BaseSettings):
     )
     max_query_chars: int = Field(1000, ge=10, description="Longest accepted query, in characters.")
     max_file_mb: float = Field(100.0, gt=0, description="Files larger than this are refused.")
+    sentence_vectors: bool = Field(
+        True,
+        description="Store one vector per sentence and score passages by their best sentence too "
+        "(see search/fusion.py for what it buys).",
+    )
+    lexical_ngrams: int = Field(
+        0, ge=0, le=6, description="Add character n-grams of this length to lexical terms (0: off; measured no gain)."
+    )
+    lexical_context_weight: float = Field(
+        1.0, ge=0, le=5, description="Weight of the title and section words in a passage's lexical vector."
+    )
+    search_mode: SearchMode = Field(SearchMode.HYBRID, description="Default retrieval: dense, sparse or hybrid.")
+    fusion: Fusion = Field(Fusion.WEIGHTED, description="How hybrid search combines signals: weighted, rrf or dbsf.")
+    dense_weight: float = Field(
+        0.5, ge=0, le=1, description="Share of the dense signals in weighted fusion (the rest is lexical)."
+    )
+    rerank: RerankMode = Field(RerankMode.NONE, description="Reranking stage: none, cross-encoder or sentence-window.")
+    rerank_model: str | None = Field(None, description="A local sentence-transformers CrossEncoder folder.")
+    rerank_depth: int = Field(20, ge=2, le=200, description="How many of the best passages the reranker re-scores.")
+    candidates: int = Field(100, ge=10, le=1000, description="Passages each retriever proposes before fusion.")
     clean: bool = Field(
         True,
         description="Clean text before indexing: hyphenation, diacritics, boilerplate, repeats "

@@ -1,17 +1,24 @@
 """The Qdrant index behind one small class, embedded on disk or on a server.
 
-Two collections: ``<name>`` holds one point per passage (dense vector plus
-payload), ``<name>_documents`` one vector-less point per document. The model
-name and vector size live in the passage collection's metadata; opening the
-index with another model is refused, because mixing vector spaces silently
-ruins every result.
+Two collections: ``<name>`` holds one point per passage, ``<name>_documents`` one
+vector-less point per document. A passage point carries three vectors:
+
+* ``dense``: the passage embedding (HNSW, cosine);
+* ``sentences``: one embedding per sentence, compared by max-sim and never indexed
+  (``m=0``): it only re-scores candidates, so long passages are judged by their best
+  sentence rather than by an average that blurs it;
+* ``lexical``: BM25 term weights from :mod:`search.lexical`, with Qdrant's IDF modifier.
+
+The model name, vector size and schema version live in the passage collection's
+metadata; opening the index with another model or an older layout is refused,
+because mixing vector spaces silently ruins every result.
 
 Usage::
 
     store = QdrantStore.from_settings(settings)
     store.ensure_collections(model_name="intfloat/multilingual-e5-small", dimension=384)
-    store.replace_document(doc, passages, vectors)
-    hits = store.search(vector, limit=10, document_id=None, language="sv")
+    store.replace_document(doc, passages, PassageVectors(dense, sparse, sentences))
+    candidates = store.candidates(query_vector, query_sparse, limit=100, filters=filters)
 """
 
 from __future__ import annotations
@@ -19,12 +26,13 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from qdrant_client import QdrantClient, models
 
 from search.filters import SearchFilters
+from search.lexical.sparse import SparseVector
 from search.records import HIDDEN_DOCUMENT_FIELDS, DocumentRecord, PassageRecord, point_id
 from search.settings import Settings
 
@@ -32,6 +40,9 @@ log = logging.getLogger(__name__)
 
 _UPSERT_BATCH = 256
 _SCROLL_PAGE = 512
+SCHEMA = 2  # 1: one unnamed dense vector; 2: dense + sentences + lexical
+DENSE, SENTENCES, LEXICAL = "dense", "sentences", "lexical"
+SIGNALS = (DENSE, SENTENCES, LEXICAL)
 
 
 class StoreError(RuntimeError):
@@ -46,11 +57,33 @@ class IndexLockedError(StoreError):
     """Another process has the embedded index open."""
 
 
+class SchemaMismatchError(StoreError):
+    """The collection was built by an older Vaksam with another vector layout."""
+
+
+@dataclass(frozen=True)
+class PassageVectors:
+    """Everything the index needs to find a document's passages, aligned with the passages."""
+
+    dense: np.ndarray
+    sparse: Sequence[SparseVector] | None = None
+    sentences: Sequence[np.ndarray] | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.dense)
+        for name in ("sparse", "sentences"):
+            other = getattr(self, name)
+            if other is not None and len(other) != n:
+                raise ValueError(f"{n} dense vectors but {len(other)} {name} vectors")
+
+
 @dataclass(frozen=True)
 class ScoredPassage:
     score: float
     passage: PassageRecord
     document: DocumentRecord | None
+    signals: dict[str, float] = field(default_factory=dict)
+    vector: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 def _document_point_id(document_id: str) -> str:
@@ -91,18 +124,22 @@ class QdrantStore:
     def ensure_collections(self, model_name: str, dimension: int) -> None:
         """Create both collections, or check that the existing ones fit this model."""
         if self.client.collection_exists(self.collection):
-            meta = self.client.get_collection(self.collection).config.metadata or {}
-            if meta.get("model") != model_name or int(meta.get("dimension", -1)) != dimension:
-                raise ModelMismatchError(
-                    f"collection {self.collection!r} was built with model {meta.get('model')!r} "
-                    f"(dimension {meta.get('dimension')}); the configured model is {model_name!r} "
-                    f"(dimension {dimension}). Use another VAKSAM_COLLECTION or delete the index to rebuild it."
-                )
+            self.check_collection(model_name, dimension)
         else:
+            cosine = models.Distance.COSINE
             self.client.create_collection(
                 self.collection,
-                vectors_config=models.VectorParams(size=dimension, distance=models.Distance.COSINE),
-                metadata={"model": model_name, "dimension": dimension},
+                vectors_config={
+                    DENSE: models.VectorParams(size=dimension, distance=cosine),
+                    SENTENCES: models.VectorParams(
+                        size=dimension,
+                        distance=cosine,
+                        multivector_config=models.MultiVectorConfig(comparator=models.MultiVectorComparator.MAX_SIM),
+                        hnsw_config=models.HnswConfigDiff(m=0),  # re-scoring only, never searched
+                    ),
+                },
+                sparse_vectors_config={LEXICAL: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+                metadata={"model": model_name, "dimension": dimension, "schema": SCHEMA},
             )
             if self.remote:
                 keyword = models.PayloadSchemaType.KEYWORD
@@ -113,6 +150,23 @@ class QdrantStore:
                 self.client.create_payload_index(self.collection, "live", models.PayloadSchemaType.BOOL)
         if not self.client.collection_exists(self.documents_collection):
             self.client.create_collection(self.documents_collection, vectors_config={})
+
+    def check_collection(self, model_name: str | None = None, dimension: int | None = None) -> None:
+        """Refuse an index built with another model or by an older Vaksam, saying what to do."""
+        meta = self.client.get_collection(self.collection).config.metadata or {}
+        if model_name is not None and (meta.get("model") != model_name or int(meta.get("dimension", -1)) != dimension):
+            raise ModelMismatchError(
+                f"collection {self.collection!r} was built with model {meta.get('model')!r} "
+                f"(dimension {meta.get('dimension')}); the configured model is {model_name!r} "
+                f"(dimension {dimension}). Use another VAKSAM_COLLECTION or rebuild it with "
+                "`vaksam ingest --rebuild <folders>`."
+            )
+        if int(meta.get("schema", 1)) != SCHEMA:
+            raise SchemaMismatchError(
+                f"collection {self.collection!r} was built by an older Vaksam (index layout {meta.get('schema', 1)}, "
+                f"this version needs {SCHEMA}: dense, sentence and lexical vectors). "
+                "Rebuild it with `vaksam ingest --rebuild <folders>`."
+            )
 
     def model_info(self) -> dict:
         if not self.client.collection_exists(self.collection):
@@ -126,7 +180,7 @@ class QdrantStore:
 
     # -- writes ------------------------------------------------------------------------------
     def replace_document(
-        self, document: DocumentRecord, passages: Sequence[PassageRecord], vectors: np.ndarray
+        self, document: DocumentRecord, passages: Sequence[PassageRecord], vectors: PassageVectors | np.ndarray
     ) -> list[str]:
         """Swap a document's passages for new ones so that no search sees a mix of versions.
 
@@ -136,8 +190,10 @@ class QdrantStore:
         which the next write of the document removes first. Returns the ids of documents
         that shared a now deleted passage (``also_in``) and must be re-ingested.
         """
-        if len(passages) != len(vectors):
-            raise ValueError(f"{len(passages)} passages but {len(vectors)} vectors")
+        if not isinstance(vectors, PassageVectors):  # dense vectors alone
+            vectors = PassageVectors(np.asarray(vectors, dtype=np.float32))
+        if len(passages) != len(vectors.dense):
+            raise ValueError(f"{len(passages)} passages but {len(vectors.dense)} vectors")
         self.client.delete(
             self.collection,
             points_selector=models.FilterSelector(filter=self._doc_filter(document.id, live=False)),
@@ -147,7 +203,7 @@ class QdrantStore:
             batch = passages[start : start + _UPSERT_BATCH]
             points = [
                 models.PointStruct(
-                    id=p.id, vector=vectors[start + i].tolist(), payload={**p.model_dump(), "live": False}
+                    id=p.id, vector=_point_vectors(vectors, start + i), payload={**p.model_dump(), "live": False}
                 )
                 for i, p in enumerate(batch)
             ]
@@ -279,6 +335,18 @@ class QdrantStore:
         found = self.client.retrieve(self.documents_collection, [_document_point_id(document_id)])
         return DocumentRecord(**found[0].payload) if found else None
 
+    def passage_vectors(self, passage_id: str) -> tuple[np.ndarray, SparseVector | None] | None:
+        """A stored passage's dense and lexical vectors (to find passages like it)."""
+        if not self.client.collection_exists(self.collection):
+            return None
+        found = self.client.retrieve(self.collection, [passage_id], with_vectors=[DENSE, LEXICAL])
+        if not found or not isinstance(found[0].vector, dict):
+            return None
+        vectors = found[0].vector
+        lexical = vectors.get(LEXICAL)
+        sparse = SparseVector(list(lexical.indices), list(lexical.values)) if lexical is not None else None
+        return np.asarray(vectors[DENSE], dtype=np.float32), sparse
+
     def get_passage(self, passage_id: str) -> PassageRecord | None:
         if not self.client.collection_exists(self.collection):
             return None
@@ -290,6 +358,11 @@ class QdrantStore:
         passages = [PassageRecord(**r.payload) for r in self._scroll(self.collection, flt)]
         return sorted(passages, key=lambda p: p.index)
 
+    def passages_holding(self, document_id: str) -> list[PassageRecord]:
+        """Live passages of a document, including those stored once under another (``also_in``)."""
+        flt = build_filter(SearchFilters(document=document_id))
+        return [PassageRecord(**r.payload) for r in self._scroll(self.collection, flt)]
+
     def count_passages(self) -> int:
         if not self.client.collection_exists(self.collection):
             return 0
@@ -298,22 +371,99 @@ class QdrantStore:
     def search(
         self, vector: np.ndarray, limit: int = 10, *, filters: SearchFilters | None = None
     ) -> list[ScoredPassage]:
-        """Nearest live passages by cosine similarity, within the filters."""
+        """Nearest live passages by the passage vector alone (cosine), within the filters."""
         response = self.client.query_points(
             self.collection,
             query=np.asarray(vector, dtype=np.float32).tolist(),
+            using=DENSE,
             query_filter=build_filter(filters),
             limit=limit,
             with_payload=True,
         )
+        return self._scored([(point, {DENSE: float(point.score)}) for point in response.points])
+
+    def candidates(
+        self,
+        vector: np.ndarray | None,
+        sparse: SparseVector | None,
+        *,
+        limit: int = 100,
+        filters: SearchFilters | None = None,
+        signals: Sequence[str] = SIGNALS,
+        exclude_document: str | None = None,
+        with_vectors: bool = False,
+    ) -> list[ScoredPassage]:
+        """The union of the best ``limit`` passages by dense and by lexical similarity, each
+        scored on every requested signal (``dense``, ``sentences``, ``lexical``).
+
+        One batch of Query API requests shares the two prefetches and re-scores their union
+        once per signal, so fusion sees every signal of every candidate instead of treating
+        "not in the other list" as zero. A signal a candidate lacks (no shared term) is absent.
+        """
+        flt = build_filter(filters)
+        if exclude_document:
+            flt.must_not = [
+                _match("document_id", exclude_document),
+                models.FieldCondition(key="also_in", match=models.MatchAny(any=[exclude_document])),
+            ]
+        dense = np.asarray(vector, dtype=np.float32).tolist() if vector is not None else None
+        lexical = models.SparseVector(indices=list(sparse.indices), values=list(sparse.values)) if sparse else None
+        prefetch = []
+        if dense is not None:
+            prefetch.append(models.Prefetch(query=dense, using=DENSE, filter=flt, limit=limit))
+        if lexical is not None and len(lexical.indices):
+            prefetch.append(models.Prefetch(query=lexical, using=LEXICAL, filter=flt, limit=limit))
+        if not prefetch:
+            return []
+        if unknown := [n for n in signals if n not in SIGNALS]:
+            raise ValueError(f"unknown signal(s) {unknown}; valid: {', '.join(SIGNALS)}")
+        queries = {DENSE: dense, SENTENCES: [dense] if dense is not None else None, LEXICAL: lexical}
+        wanted = [name for name in signals if queries.get(name) is not None]
+        requests = [
+            models.QueryRequest(
+                prefetch=prefetch,
+                query=queries[name],
+                using=name,
+                limit=limit * len(prefetch),
+                with_payload=True,
+                with_vector=[DENSE] if with_vectors and i == 0 else False,
+            )
+            for i, name in enumerate(wanted)
+        ]
+        responses = self.client.query_batch_points(self.collection, requests=requests)
+        points: dict = {}
+        scores: dict = {}
+        for name, response in zip(wanted, responses, strict=True):
+            for point in response.points:
+                points.setdefault(point.id, point)
+                scores.setdefault(point.id, {})[name] = float(point.score)
+        return self._scored([(points[pid], scores[pid]) for pid in points])
+
+    def _scored(self, items: list[tuple[models.ScoredPoint, dict[str, float]]]) -> list[ScoredPassage]:
         documents: dict[str, DocumentRecord | None] = {}
         results = []
-        for point in response.points:
+        for point, signals in items:
             passage = PassageRecord(**point.payload)
             if passage.document_id not in documents:
                 documents[passage.document_id] = self.get_document(passage.document_id)
-            results.append(ScoredPassage(float(point.score), passage, documents[passage.document_id]))
+            score = next(iter(signals.values()), 0.0)
+            vector = point.vector.get(DENSE) if isinstance(point.vector, dict) else None
+            vector = np.asarray(vector, dtype=np.float32) if vector is not None else None
+            results.append(ScoredPassage(score, passage, documents[passage.document_id], signals, vector))
         return results
+
+
+def _point_vectors(vectors: PassageVectors, i: int) -> dict:
+    out: dict = {DENSE: vectors.dense[i].tolist()}
+    if vectors.sentences is not None and len(vectors.sentences[i]):
+        out[SENTENCES] = np.asarray(vectors.sentences[i], dtype=np.float32).tolist()
+    else:
+        out[SENTENCES] = [vectors.dense[i].tolist()]
+    if vectors.sparse is not None and len(vectors.sparse[i]):
+        out[LEXICAL] = models.SparseVector(
+            indices=list(vectors.sparse[i].indices), values=list(vectors.sparse[i].values)
+        )
+    return out
 
 
 def _match(key: str, value) -> models.FieldCondition:

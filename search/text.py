@@ -38,13 +38,28 @@ def terms(text: str) -> set[str]:
     return {w for w in _WORD.findall(fold(text)) if len(w) > 2}
 
 
-def best_snippet(text: str, query: str, max_chars: int = 300) -> str:
-    """The sentence of ``text`` that shares most words with ``query`` (the first on ties)."""
-    query_terms = terms(query)
+def best_sentence(text: str, query_terms: list[str] | set[str], analyzer=None, max_chars: int = 300) -> str:
+    """The sentence of ``text`` holding most distinct query terms (the first on ties).
+
+    With an ``analyzer`` terms are compared stemmed and folded, as lexical search does;
+    without one, folded words of three letters or more. A sentence longer than
+    ``max_chars`` is cut at a word boundary and ends with " …".
+    """
+    wanted = set(query_terms)
     sentences = split_sentences(text) or [(0, len(text))]
-    best = max(sentences, key=lambda span: len(terms(text[span[0] : span[1]]) & query_terms))
+
+    def overlap(span: tuple[int, int]) -> int:
+        piece = text[span[0] : span[1]]
+        return len(wanted.intersection(analyzer.terms(piece) if analyzer is not None else terms(piece)))
+
+    best = max(sentences, key=overlap)
     snippet = " ".join(text[best[0] : best[1]].split())
     if len(snippet) > max_chars:
         cut = snippet.rfind(" ", 0, max_chars)
         snippet = snippet[: cut if cut > max_chars // 2 else max_chars].rstrip() + " …"
     return snippet
+
+
+def best_snippet(text: str, query: str, max_chars: int = 300) -> str:
+    """The sentence of ``text`` that shares most words with ``query`` (no analyzer needed)."""
+    return best_sentence(text, terms(query), None, max_chars)

@@ -19,33 +19,13 @@ Usage::
 from __future__ import annotations
 
 import logging
-import os
-import sys
-import sysconfig
 from functools import lru_cache
-from pathlib import Path
+
+from search.lexical.hunspell import LexiconUnavailableError, find_dictionary
 
 log = logging.getLogger(__name__)
 
-_DICTIONARY = "sv_SE"
-
-
-class LexiconUnavailableError(RuntimeError):
-    """No Swedish Hunspell dictionary could be found."""
-
-
-def dictionary_dirs() -> list[Path]:
-    """Where ``sv_SE.dic`` may lie: VAKSAM_HUNSPELL_DIR, this environment's share/, the system's."""
-    dirs = []
-    if os.environ.get("VAKSAM_HUNSPELL_DIR"):
-        dirs.append(Path(os.environ["VAKSAM_HUNSPELL_DIR"]))
-    dirs += [
-        Path(sysconfig.get_path("data")) / "share" / "hunspell",
-        Path(sys.prefix) / "share" / "hunspell",
-        Path("/usr/share/hunspell"),
-        Path("/usr/share/myspell/dicts"),
-    ]
-    return dirs
+__all__ = ["LexiconUnavailableError", "SwedishLexicon"]
 
 
 class SwedishLexicon:
@@ -60,12 +40,9 @@ class SwedishLexicon:
     def default(cls) -> SwedishLexicon:
         from spylls.hunspell import Dictionary
 
-        for folder in dictionary_dirs():
-            if (folder / f"{_DICTIONARY}.dic").is_file() and (folder / f"{_DICTIONARY}.aff").is_file():
-                log.info("loading the Swedish lexicon from %s", folder)
-                return cls(Dictionary.from_files(str(folder / _DICTIONARY)))
-        tried = ", ".join(str(d) for d in dictionary_dirs())
-        raise LexiconUnavailableError(f"no {_DICTIONARY}.dic found (install hunspell-sv); looked in {tried}")
+        stem = find_dictionary()
+        log.info("loading the Swedish lexicon from %s", stem.parent)
+        return cls(Dictionary.from_files(str(stem)))
 
     def _knows(self, word: str) -> bool:
         try:

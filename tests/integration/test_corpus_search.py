@@ -1,8 +1,10 @@
 """The real model on the bundled corpus and real documents."""
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from search.modes import SearchMode
 from tests.conftest import ROOT, SHARED
 
 
@@ -30,14 +32,34 @@ def test_offsets_point_into_the_document(corpus_service):
         assert passages == sorted(passages, key=lambda p: p.start)
 
 
-def test_dev_questions_regression(corpus_service):
+@pytest.mark.parametrize(
+    ("mode", "mrr", "hit5"),
+    [
+        # Measured MRR@10 / hit@5 (vaksam eval --compare): dense .614 / .667, sparse .647 / .750,
+        # hybrid .647 / .792. Thresholds sit a little under.
+        (SearchMode.DENSE, 0.57, 0.62),
+        (SearchMode.SPARSE, 0.60, 0.70),
+        (SearchMode.HYBRID, 0.60, 0.75),
+    ],
+)
+def test_dev_questions_regression(corpus_service, mode, mrr, hit5):
     from api.evaluation import evaluate_queries
 
     path = SHARED / "eval" / "dev_queries.jsonl"
-    report = evaluate_queries(corpus_service, path)
-    # Measured 0.62 MRR@10 / 0.75 hit@5 at 160-token passages; thresholds sit a little under.
-    assert report.metrics["mrr@10"] >= 0.55, report.render()
-    assert report.metrics["hit@5"] >= 0.65, report.render()
+    report = evaluate_queries(corpus_service, path, mode)
+    assert report.metrics["mrr@10"] >= mrr, report.render()
+    assert report.metrics["hit@5"] >= hit5, report.render()
+    if mode is not SearchMode.DENSE:
+        assert report.by_kind["nodiacritics"]["mrr@10"] == 1.0, report.render()
+
+
+def test_lexical_search_reaches_through_diacritics_and_compounds(corpus_service):
+    folded = corpus_service.search("valdsforebyggande arbete", limit=3, mode="sparse").hits
+    assert folded and "våldsförebyggande" in folded[0].text.lower()
+    part = corpus_service.search("förebygga våld", limit=10, mode="sparse").hits
+    assert any("våldsförebyggande" in h.text.lower() or "våldsprevention" in h.text.lower() for h in part)
+    hit = folded[0]
+    assert any(hit.text[a:b].lower() == "våldsförebyggande" for a, b in hit.text_highlights)
 
 
 def test_api_end_to_end(corpus_service):

@@ -42,6 +42,38 @@ def test_sub_headings_build_a_path():
     assert [c.section for c in chunks] == [["2 kap. Organisation", "2.1 Ansvar"], ["3 kap. Mål"]]
 
 
+def test_recurring_headings_nest_under_the_last_unique_one():
+    blocks = []
+    for activity in ("Julmarknaden", "Hälsodagen"):
+        blocks += [
+            Block(activity, BlockKind.HEADING, level=1),
+            Block(f"{activity} genomfördes i år."),
+            Block("Effekt av aktiviteten", BlockKind.HEADING, level=1),
+            Block("Aktiviteten lockade många."),
+        ]
+    _, chunks = chunk_document(doc(blocks), words)
+    assert [c.section for c in chunks] == [
+        ["Julmarknaden"],
+        ["Julmarknaden", "Effekt av aktiviteten"],
+        ["Hälsodagen"],
+        ["Hälsodagen", "Effekt av aktiviteten"],
+    ]
+
+
+def test_a_run_of_short_lines_that_ends_a_document_is_content():
+    blocks = [
+        Block("Beslut", BlockKind.HEADING, level=1),
+        Block("Nämnden godkänner resan."),
+        Block("Pernilla Conde Hellman", BlockKind.HEADING, level=1),
+        Block("Kultur- och fritidschef", BlockKind.HEADING, level=1),
+    ]
+    text, chunks = chunk_document(doc(blocks), words)
+    assert [c.text for c in chunks] == ["Beslut\n\nNämnden godkänner resan.", text[text.index("Pernilla") :]]
+    # a document of headings alone still has nothing to index, and a lone last heading is no signature
+    assert chunk_document(doc(blocks[2:]), words)[1] == []
+    assert len(chunk_document(doc([*blocks[:2], Block("Bilagor", BlockKind.HEADING, level=1)]), words)[1]) == 1
+
+
 def test_packing_respects_the_budget_and_overlaps_short_sentences():
     sentences = [f"Mening nummer {i} om våld." for i in range(40)]
     _, chunks = chunk_document(doc([Block(" ".join(sentences))]), words, target_tokens=30)

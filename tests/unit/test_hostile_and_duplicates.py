@@ -154,6 +154,26 @@ def test_near_duplicate_documents_and_shared_passages(service, tmp_path):
     assert service.document_passages(short.id)
 
 
+def test_what_only_a_near_duplicate_says_stays_searchable(service, tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    signature = "Pernilla Conde Hellman\nKultur- och fritidschef\n\nAnn-Christine Andersson\nVerksamhetschef"
+    body = "Tjänsteresa\n\n" + DECISION + "\n\n" + GOOD
+    (corpus / "a_pdf.txt").write_text(body + "\n\n2017-09-21\n\nDnr KOF/2017:175", encoding="utf-8")
+    (corpus / "b_docx.txt").write_text(body + "\n\n" + signature, encoding="utf-8")
+    service.ingest([corpus], progress=False)
+    statuses = _statuses(service)
+    copy = next(d for d in statuses.values() if d.status == "duplicate")
+    full = next(d for d in statuses.values() if d.status == "indexed")
+    assert copy.duplicate_of == full.id and full.duplicates == [copy.id]
+    kept = service.document_passages(copy.id)
+    assert copy.passages == len(kept) == 1  # only what the original lacks
+    for words, text in (("Conde Hellman fritidschef", "Conde Hellman"), ("Dnr KOF/2017:175", "KOF/2017:175")):
+        assert text in service.search(words, limit=1, mode="sparse").hits[0].text
+    texts = [h.text for h in service.search("studieresa till Iowa", limit=10).hits]
+    assert len(texts) == len(set(texts))
+
+
 def test_same_passage_in_two_documents_is_stored_once(service, tmp_path):
     corpus = tmp_path / "c"
     corpus.mkdir()

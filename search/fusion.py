@@ -1,0 +1,106 @@
+"""Turning per-signal scores of the candidate passages into one ranking.
+
+Signals (see :mod:`search.store`): ``dense`` (passage cosine), ``sentences`` (best
+sentence, max-sim) and ``lexical`` (BM25). The dense side is the mean of the two
+dense signals after normalisation; hybrid fusion then mixes dense and lexical.
+
+Measured on the dev questions with ``vaksam eval --compare`` over the bundled corpus
+(MRR@10), and on SweQuAD-MC with the same passages and signals computed offline
+(nDCG@10; reproduce with ``vaksam eval --beir ... --compare``):
+
+==========================  ===========  ===========
+fusion (dense weight 0.5)   dev MRR@10   SweQuAD
+==========================  ===========  ===========
+RRF (k=60)                  .637         .85
+DBSF (mean ± 3σ)            .642         .85
+weighted min-max            .647         .88
+==========================  ===========  ===========
+
+Min-max over the candidates keeps how far ahead the best passages are on each signal,
+which rank-based RRF throws away; e5 cosines sit in a narrow band (.75-.90), BM25
+scores are unbounded, so both are put on 0-1 first. Dense weight .3 / .5 / .7 gave dev
+.655 / .647 / .652, SweQuAD .87 / .88 / .87: 0.5 is the default. Adding the best-sentence
+signal to the passage vector moved SweQuAD's dense nDCG@10 from .79 to .85 (long passages
+no longer lose) and fused from .86 to .88, at no cost on dev.
+
+Usage::
+
+    ranked = fuse(candidates, SearchMode.HYBRID, Fusion.WEIGHTED, dense_weight=0.5)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from search.modes import Fusion, SearchMode
+from search.store import DENSE, LEXICAL, SENTENCES, ScoredPassage
+
+RRF_K = 60
+
+
+def _minmax(values: Sequence[float | None]) -> list[float]:
+    present = [v for v in values if v is not None]
+    if not present:
+        return [0.0] * len(values)
+    lo, hi = min(present), max(present)
+    span = hi - lo
+    return [0.0 if v is None else ((v - lo) / span if span > 0 else 1.0) for v in values]
+
+
+def _dbsf(values: Sequence[float | None]) -> list[float]:
+    present = [v for v in values if v is not None]
+    if not present:
+        return [0.0] * len(values)
+    mean = sum(present) / len(present)
+    sd = math.sqrt(sum((v - mean) ** 2 for v in present) / len(present))
+    lo, hi = mean - 3 * sd, mean + 3 * sd
+    return [0.0 if v is None else (min(1.0, max(0.0, (v - lo) / (hi - lo))) if hi > lo else 1.0) for v in values]
+
+
+def _ranks(values: Sequence[float | None]) -> list[float]:
+    order = sorted((i for i, v in enumerate(values) if v is not None), key=lambda i: -values[i])
+    out = [0.0] * len(values)
+    for rank, i in enumerate(order):
+        out[i] = 1.0 / (RRF_K + rank + 1)
+    return out
+
+
+def _signal(items: Sequence[ScoredPassage], name: str) -> list[float | None]:
+    return [item.signals.get(name) for item in items]
+
+
+def dense_scores(items: Sequence[ScoredPassage], normalise=_minmax) -> list[float]:
+    """The dense side: passage and best-sentence similarity, each normalised, averaged."""
+    passage = normalise(_signal(items, DENSE))
+    sentence_raw = _signal(items, SENTENCES)
+    if all(v is None for v in sentence_raw):
+        return passage
+    sentence = normalise(sentence_raw)
+    return [(a + b) / 2 for a, b in zip(passage, sentence, strict=True)]
+
+
+def fuse(
+    items: Sequence[ScoredPassage], mode: SearchMode, fusion: Fusion = Fusion.WEIGHTED, dense_weight: float = 0.5
+) -> list[ScoredPassage]:
+    """The candidates re-scored and sorted best first (ties keep the store's order)."""
+    if not items:
+        return []
+    mode, fusion = SearchMode(mode), Fusion(fusion)
+    if mode is SearchMode.SPARSE:
+        scores = [v or 0.0 for v in _signal(items, LEXICAL)]
+    elif mode is SearchMode.DENSE:
+        passage, sentence = _signal(items, DENSE), _signal(items, SENTENCES)
+        scores = [((p or 0.0) + (s if s is not None else p or 0.0)) / 2 for p, s in zip(passage, sentence, strict=True)]
+    elif fusion is Fusion.RRF:
+        dense = dense_scores(items)
+        lexical = _signal(items, LEXICAL)
+        scores = [a + b for a, b in zip(_ranks(dense), _ranks(lexical), strict=True)]
+    else:
+        normalise = _dbsf if fusion is Fusion.DBSF else _minmax
+        dense = dense_scores(items, normalise)
+        lexical = normalise(_signal(items, LEXICAL))
+        w = dense_weight if fusion is Fusion.WEIGHTED else 0.5
+        scores = [w * a + (1 - w) * b for a, b in zip(dense, lexical, strict=True)]
+    order = sorted(range(len(items)), key=lambda i: -scores[i])
+    return [ScoredPassage(round(scores[i], 6), items[i].passage, items[i].document, items[i].signals) for i in order]

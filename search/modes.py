@@ -1,0 +1,50 @@
+"""The retrieval and fusion modes, as Enums so that a wrong value lists the valid ones."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class _Choice(StrEnum):
+    """A StrEnum whose error for an unknown value lists the valid ones."""
+
+    @classmethod
+    def _missing_(cls, value: object):
+        valid = ", ".join(m.value for m in cls)
+        raise ValueError(f"{value!r} is not a valid {cls.__name__}; valid values: {valid}")
+
+
+class SearchMode(_Choice):
+    """Which retrievers answer a query.
+
+    * ``dense``: the e5 passage vector and the best-sentence vector;
+    * ``sparse``: Swedish BM25 over Qdrant sparse vectors;
+    * ``hybrid``: both, fused (the default).
+    """
+
+    DENSE = "dense"
+    SPARSE = "sparse"
+    HYBRID = "hybrid"
+
+
+class Fusion(_Choice):
+    """How hybrid search turns per-signal scores into one ranking (see ``search/fusion.py``)."""
+
+    WEIGHTED = "weighted"
+    RRF = "rrf"
+    DBSF = "dbsf"
+
+
+class GroupBy(_Choice):
+    """How a result list may be grouped: ``document`` gives each document's best passages together."""
+
+    DOCUMENT = "document"
+
+
+class RerankMode(_Choice):
+    """The reranking stage: ``none`` (default), ``cross-encoder`` (needs a configured local model),
+    or ``sentence-window`` (the e5 model re-scoring windows of adjacent sentences)."""
+
+    NONE = "none"
+    CROSS_ENCODER = "cross-encoder"
+    SENTENCE_WINDOW = "sentence-window"

@@ -1,0 +1,217 @@
+"""Fusion of dense and lexical signals, and hybrid search through the store and the API."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.service import QueryError
+from search.fusion import fuse
+from search.modes import Fusion, SearchMode
+from search.records import PassageRecord
+from search.store import DENSE, LEXICAL, SENTENCES, ScoredPassage
+
+
+def _item(name: str, **signals: float) -> ScoredPassage:
+    passage = PassageRecord(id=name, document_id="d", index=0, text=name, start=0, end=1, language="sv")
+    return ScoredPassage(0.0, passage, None, signals)
+
+
+def _names(items):
+    return [i.passage.id for i in items]
+
+
+def test_weighted_fusion_mixes_normalised_signals():
+    items = [
+        _item("dense-best", dense=0.9, sentences=0.9, lexical=1.0),
+        _item("both-good", dense=0.85, sentences=0.88, lexical=9.0),
+        _item("lexical-best", dense=0.7, sentences=0.7, lexical=10.0),
+    ]
+    assert _names(fuse(items, SearchMode.HYBRID, Fusion.WEIGHTED, 0.5))[0] == "both-good"
+    assert _names(fuse(items, SearchMode.HYBRID, Fusion.WEIGHTED, 1.0))[0] == "dense-best"
+    assert _names(fuse(items, SearchMode.HYBRID, Fusion.WEIGHTED, 0.0))[0] == "lexical-best"
+
+
+def test_a_missing_lexical_signal_counts_as_no_match():
+    items = [
+        _item("no-terms", dense=0.9, sentences=0.9),
+        _item("terms", dense=0.89, sentences=0.89, lexical=3.0),
+        _item("weak", dense=0.5, sentences=0.5, lexical=1.0),
+    ]
+    assert _names(fuse(items, SearchMode.HYBRID))[0] == "terms"
+
+
+def test_rrf_and_dbsf_rank_too():
+    items = [_item("a", dense=0.9, lexical=1.0), _item("b", dense=0.8, lexical=5.0), _item("c", dense=0.1)]
+    for fusion in (Fusion.RRF, Fusion.DBSF):
+        ranked = fuse(items, SearchMode.HYBRID, fusion)
+        assert _names(ranked)[-1] == "c"
+        assert [i.score for i in ranked] == sorted((i.score for i in ranked), reverse=True)
+
+
+def test_single_modes_use_their_own_signals():
+    items = [_item("a", dense=0.9, sentences=0.5, lexical=1.0), _item("b", dense=0.7, sentences=0.95, lexical=2.0)]
+    assert _names(fuse(items, SearchMode.SPARSE)) == ["b", "a"]
+    assert _names(fuse(items, SearchMode.DENSE)) == ["b", "a"]  # best sentence lifts b: (0.7+0.95)/2
+    assert fuse([], SearchMode.HYBRID) == []
+
+
+def test_unknown_modes_list_the_valid_values():
+    with pytest.raises(ValueError, match="dense"):
+        SearchMode("fuzzy")
+    with pytest.raises(ValueError, match="rrf"):
+        Fusion("sum")
+
+
+@pytest.fixture
+def hybrid_service(service, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "Studieresa\n\nSyftet med resan är att arbeta med våldsprevention utifrån en socioekologisk modell. "
+        "Delegationen besökte Iowa.",
+        encoding="utf-8",
+    )
+    (corpus / "b.txt").write_text(
+        "Julmarknad\n\nJulmarknaden i Hallunda lockade cirka 500 besökare. Det var mycket folk på torget.",
+        encoding="utf-8",
+    )
+    service.ingest([corpus], progress=False)
+    return service
+
+
+def test_candidates_carry_every_signal(hybrid_service):
+    searcher = hybrid_service.searcher
+    vector = searcher.encoder.encode_query("julmarknad")
+    sparse = searcher.sparse_encoder.encode_query("julmarknad")
+    found = hybrid_service.store.candidates(vector, sparse, limit=10)
+    by_text = {c.passage.text.split()[0]: c.signals for c in found}
+    assert set(by_text["Julmarknad"]) == {DENSE, SENTENCES, LEXICAL}
+    assert LEXICAL not in by_text["Studieresa"]  # no shared term
+
+
+@pytest.mark.parametrize("mode", list(SearchMode))
+def test_every_mode_finds_a_word_without_diacritics(hybrid_service, mode):
+    result = hybrid_service.search("julmarknaden hallunda besokare", limit=2, mode=mode)
+    if mode is SearchMode.DENSE:
+        assert result.hits  # the tiny model is random: only the shape is checked
+    else:
+        assert "Julmarknaden i Hallunda" in result.hits[0].text
+
+
+def test_hits_carry_snippet_highlights(hybrid_service):
+    hit = hybrid_service.search("vald i Iowa", limit=1, mode="sparse").hits[0]
+    assert hit.snippet.startswith("Syftet") or hit.snippet.startswith("Delegationen")
+    marked = [hit.snippet[a:b] for a, b in hit.highlights]
+    assert marked and all(m.lower() in {"våldsprevention", "iowa"} for m in marked)
+    assert [hit.text[a:b] for a, b in hit.text_highlights] == ["våldsprevention", "Iowa"]
+    assert set(hit.signals) == {"lexical"}
+
+
+def test_a_query_of_stop_words_finds_nothing_lexical(hybrid_service):
+    assert hybrid_service.search("vem är det", mode="sparse").hits == []
+
+
+def test_unknown_mode_is_a_clear_error(hybrid_service):
+    with pytest.raises(QueryError, match="valid modes: dense, sparse, hybrid"):
+        hybrid_service.search("resa", mode="fuzzy")
+
+
+def test_api_takes_a_mode_and_returns_highlights(hybrid_service):
+    with TestClient(create_app(service=hybrid_service)) as client:
+        body = client.get("/api/search", params={"q": "julmarknaden", "mode": "sparse"}).json()
+        assert body["hits"][0]["highlights"] == [[0, 12]]
+        bad = client.get("/api/search", params={"q": "julmarknaden", "mode": "fuzzy"})
+        assert bad.status_code == 422 and "hybrid" in bad.text
+
+
+def test_an_index_of_the_old_layout_asks_for_a_rebuild(settings, tiny_encoder, tmp_path):
+    from qdrant_client import QdrantClient, models
+
+    from api.service import VaksamService
+    from search.store import SchemaMismatchError
+
+    client = QdrantClient(path=str(settings.qdrant_path))
+    client.create_collection(
+        settings.collection,
+        vectors_config=models.VectorParams(size=tiny_encoder.dimension, distance=models.Distance.COSINE),
+        metadata={"model": tiny_encoder.name, "dimension": tiny_encoder.dimension},
+    )
+    client.close()
+    service = VaksamService(settings, encoder=tiny_encoder)
+    try:
+        with pytest.raises(SchemaMismatchError, match="vaksam ingest --rebuild"):
+            service.search("resa")
+        corpus = tmp_path / "c"
+        corpus.mkdir()
+        (corpus / "a.txt").write_text("Resa till Iowa med delegationen.", encoding="utf-8")
+        with pytest.raises(SchemaMismatchError):
+            service.ingest([corpus], progress=False)
+        summary = service.ingest([corpus], progress=False, rebuild=True)
+        assert summary.indexed == 1
+        assert service.search("Iowa", mode="sparse").hits
+    finally:
+        service.close()
+
+
+@pytest.fixture
+def three_documents(service, tmp_path):
+    corpus = tmp_path / "three"
+    corpus.mkdir()
+    for name, topic in (("a", "Julmarknaden i Hallunda"), ("b", "Julmarknaden i Fittja"), ("c", "Hälsodagen i Alby")):
+        paragraphs = [
+            f"{topic} lockade många besökare. Föreningar sålde julpynt och kommunen bjöd på glögg.",
+            f"Polisen och fältassistenter fanns på plats under {topic.lower()}. Tryggheten ökade enligt enkäten.",
+            f"Nästa år planeras {topic.lower()} igen. Budgeten för arrangemanget var 40 000 kronor.",
+        ]
+        (corpus / f"{name}.txt").write_text(f"{topic}\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+    service.ingest([corpus], progress=False)
+    return service
+
+
+def test_group_by_document_counts_documents(three_documents):
+    result = three_documents.search("julmarknaden besökare", limit=2, group_by="document", group_size=2, mode="sparse")
+    assert result.groups is not None and len(result.groups) == 2
+    assert all(1 <= len(g.hits) <= 2 and all(h.document.id == g.document.id for h in g.hits) for g in result.groups)
+    assert [h.id for g in result.groups for h in g.hits] == [h.id for h in result.hits]
+    assert result.groups[0].score >= result.groups[1].score
+    assert three_documents.search("julmarknaden", limit=2).groups is None
+
+
+def test_diversity_reorders_but_keeps_the_best_first(three_documents):
+    plain = three_documents.search("julmarknaden besökare", limit=5)
+    diverse = three_documents.search("julmarknaden besökare", limit=5, diversity=0.7)
+    assert diverse.hits[0].id == plain.hits[0].id
+    assert {h.id for h in diverse.hits} <= {
+        h.id for h in three_documents.search("julmarknaden besökare", limit=50).hits
+    }
+    with pytest.raises(QueryError, match="diversity"):
+        three_documents.search("julmarknaden", diversity=2)
+
+
+def test_mmr_prefers_a_new_passage_over_a_near_copy():
+    import numpy as np
+
+    from search.searcher import mmr
+
+    def item(name, score, vector):
+        return ScoredPassage(score, _item(name).passage, None, {}, np.asarray(vector, dtype=np.float32))
+
+    items = [item("best", 1.0, [1, 0]), item("copy", 0.95, [1, 0.01]), item("other", 0.9, [0, 1])]
+    assert _names(mmr(items, 0.5, 3)) == ["best", "other", "copy"]
+    assert _names(mmr(items, 0.0, 3)) == ["best", "copy", "other"]
+
+
+def test_similar_passages_come_from_other_documents(three_documents):
+    source = three_documents.search("Julmarknaden i Hallunda glögg", limit=1, mode="sparse").hits[0]
+    found = three_documents.similar(source.id, limit=5)
+    assert found and all(item.passage.document_id != source.document.id for item in found)
+    assert three_documents.similar("00000000-0000-0000-0000-000000000000") is None
+    assert three_documents.similar("not-a-uuid") is None
+    with TestClient(create_app(service=three_documents)) as client:
+        body = client.get(f"/api/similar/{source.id}", params={"limit": 3}).json()
+        assert body["document_id"] == source.document.id and 1 <= body["total"] <= 3
+        assert all(h["document"]["id"] != source.document.id for h in body["hits"])
+        assert client.get("/api/similar/00000000-0000-0000-0000-000000000000").status_code == 404
+        grouped = client.get("/api/search", params={"q": "julmarknaden", "group_by": "document", "limit": 2}).json()
+        assert len(grouped["groups"]) == 2
+        assert client.get("/api/search", params={"q": "x", "group_by": "page"}).status_code == 422
