@@ -3,9 +3,9 @@
 A passage never crosses a heading or a page, ends on a sentence boundary,
 and stays under the model's window (510 tokens plus prompt). Headings without body
 text are only section paths, except a run of short lines that ends a document
-(a signature: "Pernilla Conde Hellman / Kultur- och fritidschef"), which is content.
+(a signature: "Anna Andersson / Enhetschef"), which is content.
 A heading that recurs within a document nests under the last one that does not, so
-"Effekt av aktiviteten" reads "Hälsodagen › Effekt av aktiviteten". Within those
+a template sub-heading reads "Aktivitet A › Effekt av aktiviteten". Within those
 rules sentences are packed up to ``target_tokens``; the last sentence of a
 passage is repeated at the start of the next one when it is short, so a fact
 that straddles two sentences is still found whole. The target is a setting

@@ -41,7 +41,7 @@ from search.lexical.sparse import SparseEncoder
 from search.records import DocumentRecord, DocumentStatus, PassageRecord
 from search.settings import Settings
 from search.store import PassageVectors, QdrantStore, passage_point_id
-from search.text import split_sentences
+from search.text import sentence_texts
 
 log = logging.getLogger(__name__)
 CHUNKER_VERSION = "5"  # bump when parsing, cleaning or chunking changes what a file becomes
@@ -221,7 +221,7 @@ def lexical_context(title: str | None, passage: PassageRecord) -> str:
 
 def passage_sentences(text: str) -> list[str]:
     """The sentences of a passage as the sentence vectors see them (whitespace collapsed)."""
-    return [s for s in (" ".join(text[a:b].split()) for a, b in split_sentences(text)) if len(s) >= 3]
+    return sentence_texts(text, min_chars=3)
 
 
 def encode_passages(

@@ -3,7 +3,7 @@
 Usage::
 
     filters = SearchFilters(organisation="Botkyrka kommun", program="mvp", year_from=2015)
-    store.search(vector, limit=10, filters=filters)
+    store.candidates(vector, sparse, limit=100, filters=filters)
 """
 
 from __future__ import annotations

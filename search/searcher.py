@@ -154,11 +154,10 @@ class Searcher:
     def similar(self, passage_id: str, limit: int = 10) -> list[ScoredPassage] | None:
         """Passages of other documents most like this one (precedents), by both dense and
         lexical similarity; None when the passage does not exist."""
-        vectors = self.store.passage_vectors(passage_id)
-        passage = self.store.get_passage(passage_id)
-        if vectors is None or passage is None:
+        stored = self.store.passage_with_vectors(passage_id)
+        if stored is None:
             return None
-        dense, sparse = vectors
+        passage, dense, sparse = stored
         found = self.store.candidates(
             dense, sparse, limit=max(self.candidates, limit * OVERFETCH), exclude_document=passage.document_id
         )

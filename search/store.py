@@ -335,17 +335,17 @@ class QdrantStore:
         found = self.client.retrieve(self.documents_collection, [_document_point_id(document_id)])
         return DocumentRecord(**found[0].payload) if found else None
 
-    def passage_vectors(self, passage_id: str) -> tuple[np.ndarray, SparseVector | None] | None:
-        """A stored passage's dense and lexical vectors (to find passages like it)."""
+    def passage_with_vectors(self, passage_id: str) -> tuple[PassageRecord, np.ndarray, SparseVector | None] | None:
+        """A stored passage with its dense and lexical vectors (to find passages like it)."""
         if not self.client.collection_exists(self.collection):
             return None
-        found = self.client.retrieve(self.collection, [passage_id], with_vectors=[DENSE, LEXICAL])
+        found = self.client.retrieve(self.collection, [passage_id], with_payload=True, with_vectors=[DENSE, LEXICAL])
         if not found or not isinstance(found[0].vector, dict):
             return None
         vectors = found[0].vector
         lexical = vectors.get(LEXICAL)
         sparse = SparseVector(list(lexical.indices), list(lexical.values)) if lexical is not None else None
-        return np.asarray(vectors[DENSE], dtype=np.float32), sparse
+        return PassageRecord(**found[0].payload), np.asarray(vectors[DENSE], dtype=np.float32), sparse
 
     def get_passage(self, passage_id: str) -> PassageRecord | None:
         if not self.client.collection_exists(self.collection):
@@ -367,20 +367,6 @@ class QdrantStore:
         if not self.client.collection_exists(self.collection):
             return 0
         return self.client.count(self.collection, exact=True).count
-
-    def search(
-        self, vector: np.ndarray, limit: int = 10, *, filters: SearchFilters | None = None
-    ) -> list[ScoredPassage]:
-        """Nearest live passages by the passage vector alone (cosine), within the filters."""
-        response = self.client.query_points(
-            self.collection,
-            query=np.asarray(vector, dtype=np.float32).tolist(),
-            using=DENSE,
-            query_filter=build_filter(filters),
-            limit=limit,
-            with_payload=True,
-        )
-        return self._scored([(point, {DENSE: float(point.score)}) for point in response.points])
 
     def candidates(
         self,
@@ -418,25 +404,27 @@ class QdrantStore:
         if unknown := [n for n in signals if n not in SIGNALS]:
             raise ValueError(f"unknown signal(s) {unknown}; valid: {', '.join(SIGNALS)}")
         queries = {DENSE: dense, SENTENCES: [dense] if dense is not None else None, LEXICAL: lexical}
-        wanted = [name for name in signals if queries.get(name) is not None]
+        # SIGNALS order puts a dense signal first whenever there is one: it scores every point of the
+        # union, so payloads (and vectors) travel once, with the first request.
+        wanted = [name for name in SIGNALS if name in signals and queries[name] is not None]
         requests = [
             models.QueryRequest(
                 prefetch=prefetch,
                 query=queries[name],
                 using=name,
                 limit=limit * len(prefetch),
-                with_payload=True,
+                with_payload=i == 0,
                 with_vector=[DENSE] if with_vectors and i == 0 else False,
             )
             for i, name in enumerate(wanted)
         ]
         responses = self.client.query_batch_points(self.collection, requests=requests)
-        points: dict = {}
-        scores: dict = {}
+        points = {point.id: point for point in responses[0].points}
+        scores: dict = {pid: {} for pid in points}
         for name, response in zip(wanted, responses, strict=True):
             for point in response.points:
-                points.setdefault(point.id, point)
-                scores.setdefault(point.id, {})[name] = float(point.score)
+                if point.id in scores:
+                    scores[point.id][name] = float(point.score)
         return self._scored([(points[pid], scores[pid]) for pid in points])
 
     def _scored(self, items: list[tuple[models.ScoredPoint, dict[str, float]]]) -> list[ScoredPassage]:

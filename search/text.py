@@ -28,6 +28,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
+def sentence_texts(text: str, min_chars: int = 0) -> list[str]:
+    """The sentences of ``text`` with whitespace collapsed, those shorter than ``min_chars`` left out."""
+    return [s for s in (" ".join(text[a:b].split()) for a, b in split_sentences(text)) if len(s) >= min_chars]
+
+
 def fold(text: str) -> str:
     """Lower-case and strip diacritics, so "Våld" and "vald" compare equal."""
     text = unicodedata.normalize("NFKD", text.lower())

@@ -20,11 +20,11 @@ import numpy as np
 from search.embedding.encoder import Encoder
 from search.rerank.base import Reranker
 from search.store import ScoredPassage
-from search.text import split_sentences
+from search.text import sentence_texts
 
 
 def sentence_windows(text: str, window: int) -> list[str]:
-    sentences = [" ".join(text[a:b].split()) for a, b in split_sentences(text)] or [text]
+    sentences = sentence_texts(text) or [text]
     if len(sentences) <= window:
         return [" ".join(sentences)]
     return [" ".join(sentences[i : i + window]) for i in range(len(sentences) - window + 1)]
