@@ -143,6 +143,7 @@ def evaluate_queries(
 ) -> EvalReport:
     """hit@1, hit@5, MRR@10 and nDCG@10 of the current index on a gold-string question file."""
     queries = load_queries(path)
+    service.check_index()
     all_texts = [p.text for doc in service.documents() for p in service.document_passages(doc.id)]
     variant = variant or Variant(
         (mode or service.settings.search_mode).value, SearchMode(mode or service.settings.search_mode), None
@@ -222,8 +223,7 @@ def evaluate_beir(
             store.ensure_collections(encoder.name, encoder.dimension)
             for record in tqdm(corpus, desc="Indexerar BEIR", unit="dok", disable=not progress or None, leave=False):
                 parsed = _beir_document(record)
-                if settings.clean and parsed.blocks:
-                    clean_document(parsed)
+                report = clean_document(parsed) if settings.clean and parsed.blocks else None
                 if not parsed.blocks:
                     continue
                 text, chunks = chunk_document(
@@ -239,8 +239,11 @@ def evaluate_beir(
                     content_hash="",
                     passages=len(passages),
                     characters=len(text),
+                    running_heads=report.boilerplate.running_heads if report else [],
                 )
-                vectors = encode_passages(doc.title, passages, encoder, service.sparse_encoder, settings)
+                vectors = encode_passages(
+                    doc.title, passages, encoder, service.sparse_encoder, settings, running_heads=doc.running_heads
+                )
                 store.replace_document(doc, passages, vectors)
             searcher = Searcher(
                 encoder,

@@ -128,7 +128,7 @@ class VaksamService:
             group_by = GroupBy(group_by) if group_by else None
         except ValueError as exc:
             raise QueryError(str(exc)) from None
-        self._check_index()
+        self.check_index()
         return self.searcher.search(
             query,
             limit,
@@ -147,10 +147,10 @@ class VaksamService:
             uuid.UUID(passage_id)
         except ValueError:
             return None
-        self._check_index()
+        self.check_index()
         return self.searcher.similar(passage_id, limit)
 
-    def _check_index(self) -> None:
+    def check_index(self) -> None:
         """Refuse to search an index of an older layout (clear message instead of a Qdrant error)."""
         if self._index_checked:
             return
@@ -163,7 +163,7 @@ class VaksamService:
         """Document counts per facet value for a query (or for the whole index without one)."""
         query = self.check_query(query) if query and query.strip() else None
         if query:
-            self._check_index()
+            self.check_index()
         return self.searcher.facets(query, filters)
 
     def check_query(self, query: str) -> str:

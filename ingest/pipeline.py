@@ -23,7 +23,7 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,7 +44,7 @@ from search.store import PassageVectors, QdrantStore, passage_point_id
 from search.text import sentence_texts
 
 log = logging.getLogger(__name__)
-CHUNKER_VERSION = "5"  # bump when parsing, cleaning or chunking changes what a file becomes
+CHUNKER_VERSION = "8"  # bump when parsing, cleaning or chunking changes what a file becomes
 STAGES = ("parse", "clean", "chunk", "embed", "lexical", "write")
 
 
@@ -213,9 +213,10 @@ def embedding_text(title: str | None, passage: PassageRecord, with_context: bool
     return (" – ".join(deduped) + "\n" + passage.text) if deduped else passage.text
 
 
-def lexical_context(title: str | None, passage: PassageRecord) -> str:
-    """Title and headings, added to a passage's lexical vector (not its text or dense vector)."""
-    parts = [t for t in [title, *passage.section] if t]
+def lexical_context(title: str | None, passage: PassageRecord, running_heads: Sequence[str] = ()) -> str:
+    """Title, running heads and headings, added to a passage's lexical vector (not its text or
+    dense vector): "Långt ifrån lagom" on every slide names the presentation each slide is from."""
+    parts = [t for t in [title, *running_heads, *passage.section] if t]
     return "\n".join(t for i, t in enumerate(parts) if t not in parts[:i])
 
 
@@ -231,6 +232,7 @@ def encode_passages(
     sparse_encoder: SparseEncoder | None,
     settings: Settings,
     timings: Counter[str] | None = None,
+    running_heads: Sequence[str] = (),
 ) -> PassageVectors:
     """Dense, per-sentence and lexical vectors of a document's passages.
 
@@ -253,7 +255,7 @@ def encode_passages(
     t0 = time.perf_counter()
     sparse = None
     if sparse_encoder is not None:
-        sparse = [sparse_encoder.encode_passage(p.text, lexical_context(title, p)) for p in passages]
+        sparse = [sparse_encoder.encode_passage(p.text, lexical_context(title, p, running_heads)) for p in passages]
     timings["lexical"] += time.perf_counter() - t0
     return PassageVectors(dense, sparse, sentences)
 
@@ -386,6 +388,7 @@ class Ingestor:
             shingles=n_shingles,
             edge_prints=report.edge_prints if report else [],
             site_dropped=sorted(set(report.boilerplate.site_dropped)) if report else [],
+            running_heads=report.boilerplate.running_heads if report else [],
             **metadata.model_dump(exclude={"title"}),
         )
         self._note_edges(existing, record)
@@ -394,7 +397,7 @@ class Ingestor:
             extra = self._unique_remainder(passages, original)
             if extra:
                 vectors = encode_passages(
-                    record.title, extra, self.encoder, self.sparse_encoder, self.settings, timings
+                    record.title, extra, self.encoder, self.sparse_encoder, self.settings, timings, record.running_heads
                 )
                 return self._store_duplicate(record, original, extra, vectors)
             return self._store_duplicate(record, original)
@@ -408,7 +411,9 @@ class Ingestor:
         if not own:
             raise ValueError("every passage of this file is already indexed under other documents")
         own = [p.model_copy(update={"index": i}) for i, p in enumerate(own)]
-        vectors = encode_passages(record.title, own, self.encoder, self.sparse_encoder, self.settings, timings)
+        vectors = encode_passages(
+            record.title, own, self.encoder, self.sparse_encoder, self.settings, timings, record.running_heads
+        )
         t0 = time.perf_counter()
         record.passages, record.shared_passages = len(own), len(shared)
         if existing is not None:

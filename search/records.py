@@ -64,6 +64,11 @@ class DocumentRecord(BaseModel):
     site_dropped: list[str] = Field(
         default_factory=list, exclude=True, description="Edge blocks dropped because other documents repeat them."
     )
+    running_heads: list[str] = Field(
+        default_factory=list,
+        description="Lines repeated at the top or bottom of its pages (a slide deck's running title): "
+        "dropped from the passages, searched as context of each.",
+    )
 
 
 class PassageRecord(BaseModel):

@@ -6,6 +6,8 @@ One step per module, run in this order by :func:`clean_document`:
 2. ``diacritics``: restore å/ä/ö in OCR text that lost them (audited).
 3. ``boilerplate``: drop viewer chrome, page numbers, running heads, widget labels,
    link-farm cards and repeated blocks.
+4. ``ingest.outline``: recover headings the parser missed (lines the table of contents
+   lists, headings run into the paragraph after them).
 
 Usage::
 
@@ -25,6 +27,7 @@ from ingest.cleaning.hyphenation import repair_hyphenation
 from ingest.cleaning.lexicon import LexiconUnavailableError, SwedishLexicon
 from ingest.duplicates import fingerprint
 from ingest.language import UNKNOWN, detect_language
+from ingest.outline import recover_headings
 
 __all__ = ["CleaningReport", "clean_document", "SwedishLexicon"]
 
@@ -36,12 +39,14 @@ class CleaningReport:
     boilerplate: BoilerplateReport = field(default_factory=BoilerplateReport)
     notes: list[str] = field(default_factory=list)
     edge_prints: list[str] = field(default_factory=list)
+    recovered_headings: int = 0
 
     def summary(self) -> dict:
         return {
             "hyphen_joins": self.hyphen_joins,
             "restored_words": self.restoration.replaced,
             "dropped": dict(self.boilerplate.dropped),
+            "recovered_headings": self.recovered_headings,
         }
 
 
@@ -87,4 +92,5 @@ def clean_document(
                     block.text = text
     report.edge_prints = sorted({fingerprint(b.text) for b in edge_blocks(blocks)})
     parsed.blocks, report.boilerplate = find_boilerplate(blocks, site_prints)
+    parsed.blocks, report.recovered_headings = recover_headings(parsed.blocks, SwedishLexicon.zipf)
     return report

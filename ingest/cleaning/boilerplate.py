@@ -61,6 +61,9 @@ _SENTENCE_END = re.compile(r"[.!?:;]\W*$")
 class BoilerplateReport:
     dropped: Counter[str] = field(default_factory=Counter)
     site_dropped: list[str] = field(default_factory=list)
+    # What the running heads and slide headers said ("Långt ifrån lagom" on every slide): the
+    # document's own name for itself, kept as lexical context although it leaves the passages.
+    running_heads: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -105,7 +108,8 @@ def _repeated(blocks: list[Block], keys: list[str]) -> dict[str, list[int]]:
     return {k: idxs for k, idxs in occurrences.items() if len(idxs) >= MIN_REPEATS}
 
 
-def _running_heads(blocks: list[Block], shapes: list[str]) -> set[int]:
+def _page_heads(blocks: list[Block], shapes: list[str]) -> set[int]:
+    """Short lines repeated at the top or bottom of many pages."""
     drop: set[int] = set()
     edges = _page_edges(blocks)
     pages = {b.page for b in blocks if b.page is not None}
@@ -114,6 +118,12 @@ def _running_heads(blocks: list[Block], shapes: list[str]) -> set[int]:
         at_edge = [i for i in idxs if i in edges]
         if len(on_pages) >= MIN_REPEATS and len(on_pages) >= 0.3 * len(pages) and len(at_edge) >= 0.6 * len(idxs):
             drop.update(idxs)
+    return drop
+
+
+def _running_heads(blocks: list[Block], page_heads: set[int]) -> set[int]:
+    """Page heads, widget labels and the lines of repeated label groups (slide footers)."""
+    drop = set(page_heads)
     exact = _repeated(blocks, [" ".join(fold(b.text).split()) for b in blocks])
     repeated_label = {i for idxs in exact.values() for i in idxs if _is_label(blocks[i])}
     for idxs in exact.values():
@@ -152,6 +162,14 @@ def _repeats(blocks: list[Block], drop: set[int]) -> set[int]:
     return again
 
 
+def _distinct_texts(blocks: list[Block], indices: list[int]) -> list[str]:
+    """One text per shape, in document order, the first spelling seen."""
+    seen: dict[str, str] = {}
+    for i in indices:
+        seen.setdefault(shape(blocks[i].text), " ".join(blocks[i].text.split()))
+    return [t for key, t in seen.items() if key]
+
+
 def edge_blocks(blocks: list[Block]) -> list[Block]:
     """Short non-heading blocks among a document's first and last ``EDGE_BLOCKS``: where a site
     or a template puts its letterhead and footer."""
@@ -187,10 +205,13 @@ def find_boilerplate(blocks: list[Block], site_prints: Set[str] = frozenset()) -
         elif id(b) in edges and fingerprint(b.text) in site_prints:
             reasons[i] = "repeated across documents"
             report.site_dropped.append(fingerprint(b.text))
-    heads = _running_heads(blocks, shapes)
+    page_heads = _page_heads(blocks, shapes)
+    heads = _running_heads(blocks, page_heads)
     labels = {i for i in heads if _is_label(blocks[i]) and blocks[i].kind is not BlockKind.HEADING}
     for i in heads:
         reasons.setdefault(i, "running head or label")
+    named = page_heads | {i for i in heads if blocks[i].kind is BlockKind.HEADING}  # not widget labels
+    report.running_heads = _distinct_texts(blocks, sorted(i for i in named if reasons[i] == "running head or label"))
     for i in _link_cards(blocks, shapes, labels):
         reasons.setdefault(i, "link card")
     for i in _repeats(blocks, set(reasons)):

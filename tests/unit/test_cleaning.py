@@ -95,6 +95,7 @@ def test_running_heads_and_page_numbers_on_pages_are_dropped():
     assert [b.page for b in kept] == [1, 2, 3, 4, 5]
     assert all(b.text.startswith("Innehåll") for b in kept)
     assert report.total == 10
+    assert report.running_heads == ["Botkyrka kommun – Rutin"]  # page numbers are not a name
 
 
 def test_repeated_section_heading_stays_but_slide_footer_goes():
@@ -105,10 +106,11 @@ def test_repeated_section_heading_stays_but_slide_footer_goes():
         blocks += _blocks(
             (f"Bild {i}: innehåll om trygghet i stadsdelen.", P, None), ("BOTKYRKA", H, None), ("KOMMUN", H, None)
         )
-    kept, _ = find_boilerplate(blocks)
+    kept, report = find_boilerplate(blocks)
     texts = [b.text for b in kept]
     assert texts.count("Sammanfattning") == 4
     assert "BOTKYRKA" not in texts and "KOMMUN" not in texts
+    assert report.running_heads == ["BOTKYRKA", "KOMMUN"]
 
 
 def test_link_farm_cards_and_labels_are_dropped():
@@ -122,6 +124,7 @@ def test_link_farm_cards_and_labels_are_dropped():
     kept, report = find_boilerplate(body + cards)
     assert [b.text for b in kept] == [b.text for b in body]
     assert report.dropped["link card"] == 8
+    assert report.running_heads == []  # widget labels are not the document's name
 
 
 def test_outside_pages_and_repeated_blocks():

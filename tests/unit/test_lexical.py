@@ -100,3 +100,22 @@ def test_query_vector_has_one_entry_per_distinct_term(analyzer):
     assert len(query.indices) == len(set(query.indices)) == 2
     assert query.values == [1.0, 1.0]
     assert query.indices == sorted(query.indices)
+
+
+def test_running_heads_are_lexical_context_of_every_passage():
+    from ingest.pipeline import lexical_context
+    from search.records import PassageRecord
+
+    passage = PassageRecord(
+        id="p",
+        document_id="d",
+        index=0,
+        text="Rani Kasapi, utbildning",
+        start=0,
+        end=1,
+        language="sv",
+        section=["Kultur för social hållbarhet", "Rani Kasapi"],
+    )
+    context = lexical_context("Kultur för social hållbarhet", passage, ["Långt ifrån lagom", "BOTKYRKA"])
+    assert context.split("\n") == ["Kultur för social hållbarhet", "Långt ifrån lagom", "BOTKYRKA", "Rani Kasapi"]
+    assert lexical_context(None, passage).split("\n") == ["Kultur för social hållbarhet", "Rani Kasapi"]
