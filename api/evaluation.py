@@ -127,7 +127,7 @@ def compare_variants(service: VaksamService, offline_rerank: bool = True) -> lis
     """dense, sparse, hybrid and hybrid+rerank. The reranker is the configured one; without one,
     the offline sentence-window reranker built from the same e5 model when ``offline_rerank``
     (it embeds ~100 sentence windows per query: seconds per query on two cores)."""
-    reranker = service.searcher.reranker or (SentenceWindowReranker(service.encoder) if offline_rerank else None)
+    reranker = service.reranker or (SentenceWindowReranker(service.encoder) if offline_rerank else None)
     variants = [
         Variant("dense", SearchMode.DENSE),
         Variant("sparse", SearchMode.SPARSE),
@@ -252,7 +252,7 @@ def evaluate_beir(
                 fusion=settings.fusion,
                 dense_weight=settings.dense_weight,
                 candidates=settings.candidates,
-                reranker=service.searcher.reranker,
+                reranker=service.reranker,
                 rerank_depth=settings.rerank_depth,
             )
             reports = [_search_beir(searcher, v, queries, qrels, folder.name, progress) for v in variants]
@@ -275,9 +275,10 @@ def _search_beir(
         scored = searcher.ranked(queries[qid], 5 * K, mode=variant.mode, rerank=variant.rerank)
         ms = (time.perf_counter() - started) * 1000
         ranked: list[str] = []
-        for item in scored:
-            if item.passage.document_id not in ranked:
-                ranked.append(item.passage.document_id)
+        for item in scored:  # a text several pages hold is one hit naming them all (also_in)
+            for doc_id in (item.passage.document_id, *item.passage.also_in):
+                if doc_id not in ranked:
+                    ranked.append(doc_id)
         gains = [relevant.get(d, 0.0) for d in ranked]
         metrics = {
             "ndcg@10": ndcg_at_k(gains, list(relevant.values()), K),

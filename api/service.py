@@ -25,7 +25,7 @@ from search.filters import SearchFilters
 from search.lexical.sparse import SparseEncoder, sparse_encoder_from_settings
 from search.modes import GroupBy, SearchMode
 from search.records import DocumentRecord, PassageRecord, SearchResult
-from search.rerank import load_reranker
+from search.rerank import Reranker, load_reranker
 from search.searcher import Searcher
 from search.settings import Settings
 from search.store import QdrantStore, ScoredPassage
@@ -69,6 +69,11 @@ class VaksamService:
         return sparse_encoder_from_settings(self.settings)
 
     @cached_property
+    def reranker(self) -> Reranker | None:
+        """The configured reranker (None when off); loading it needs no index."""
+        return load_reranker(self.settings, self.encoder)
+
+    @cached_property
     def searcher(self) -> Searcher:
         s = self.settings
         return Searcher(
@@ -79,7 +84,7 @@ class VaksamService:
             fusion=s.fusion,
             dense_weight=s.dense_weight,
             candidates=s.candidates,
-            reranker=load_reranker(s, self.encoder),
+            reranker=self.reranker,
             rerank_depth=s.rerank_depth,
         )
 

@@ -215,3 +215,27 @@ def test_similar_passages_come_from_other_documents(three_documents):
         grouped = client.get("/api/search", params={"q": "julmarknaden", "group_by": "document", "limit": 2}).json()
         assert len(grouped["groups"]) == 2
         assert client.get("/api/search", params={"q": "x", "group_by": "page"}).status_code == 422
+
+
+def test_duplicate_text_shows_once_and_names_every_document():
+    from search.searcher import deduplicate
+
+    def hit(pid: str, doc: str, text: str, also_in: list[str] | None = None) -> ScoredPassage:
+        passage = PassageRecord(
+            id=pid, document_id=doc, index=0, text=text, start=0, end=1, language="sv", also_in=also_in or []
+        )
+        return ScoredPassage(1.0, passage, None, {})
+
+    text = "Ansökan om uppehållstillstånd görs på webben."
+    kept = deduplicate(
+        [
+            hit("a", "page-a", text),
+            hit("b", "page-b", text.upper()),  # same text after folding
+            hit("c", "page-c", "Ansökan om uppehållstillstånd", ["page-d"]),  # inside a's text
+            hit("e", "page-a", text + " Mer text."),  # a longer text is not a duplicate
+            hit("f", "page-a", text),  # the same document again adds nothing
+        ]
+    )
+    assert [k.passage.id for k in kept] == ["a", "e"]
+    assert kept[0].passage.also_in == ["page-b", "page-c", "page-d"]
+    assert kept[1].passage.also_in == []

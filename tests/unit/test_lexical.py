@@ -119,3 +119,11 @@ def test_running_heads_are_lexical_context_of_every_passage():
     context = lexical_context("Kultur för social hållbarhet", passage, ["Långt ifrån lagom", "BOTKYRKA"])
     assert context.split("\n") == ["Kultur för social hållbarhet", "Långt ifrån lagom", "BOTKYRKA", "Rani Kasapi"]
     assert lexical_context(None, passage).split("\n") == ["Kultur för social hållbarhet", "Rani Kasapi"]
+
+
+def test_abbreviations_carry_their_written_out_form(analyzer):
+    assert {"dnr", analyzer.terms("diarienummer")[0]} <= set(analyzer.terms("Dnr KOF/2017:175"))
+    assert set(analyzer.terms("diarienummer")) <= set(analyzer.terms("dnr"))
+    assert analyzer.highlights("Dnr KOF/2017:175", analyzer.terms("diarienummer")) == [(0, 3)]
+    # abbreviations that fold to common words are not expanded: "bra" is not "BRÅ"
+    assert analyzer.terms("det var bra") == ["bra"]
