@@ -1,31 +1,57 @@
-"""The HTTP API: search, documents, passages and health, with OpenAPI at ``/docs``.
+"""The HTTP API, the search page and the widget, ready to face an intranet.
 
-Handlers are plain ``def`` functions: FastAPI runs them in its thread pool,
-so embedding a query (CPU work) never blocks the event loop.
+Routes live under ``/api/v1`` (described by the OpenAPI schema at ``/api/openapi.json``);
+``/api`` answers the same as an alias for the current version. ``/`` is the Swedish search
+page, ``/widget.js`` the embeddable ``<vaksam-search>`` element, both served from
+``api/web`` with no CDN. Reads are open unless ``VAKSAM_READ_REQUIRES_KEY``; writes
+(``POST``/``DELETE /api/v1/documents``) need an API key (``vaksam keys create``).
+Every request gets a request id, a JSON log line, metrics, security headers and a
+per-client rate limit; other origins get CORS only when ``VAKSAM_CORS_ORIGINS`` lists them.
+
+Handlers are plain ``def`` functions: FastAPI runs them in its thread pool, so embedding
+a query (CPU work) never blocks the event loop. The embedded Qdrant engine is not safe
+for concurrent calls, so index work is serialised by one lock.
 
 Usage::
 
     uvicorn --factory api.app:create_app
 """
 
+import logging
 import threading
+import time
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import web
+from api.keys import ApiKey, KeyFileError, KeyStore
+from api.observability import ACCESS_LOG, Metrics, request_id
+from api.protection import SECURITY_HEADERS, RateLimiter
 from api.service import QueryError, VaksamService
+from api.uploads import UploadError, save_upload
 from ingest.metadata import document_type_names, program_names
+from ingest.pipeline import document_id_for
 from search.filters import SearchFilters
 from search.modes import GroupBy, SearchMode
 from search.records import DocumentRecord, DocumentStatus, Hit, PassageRecord, SearchResult
 from search.settings import Settings, get_settings
 
+API_VERSION = "1"
+access_log = logging.getLogger(ACCESS_LOG)
+
 
 class ErrorResponse(BaseModel):
-    detail: str
+    detail: str = Field(description="What went wrong and what to do about it, in one sentence.")
+    errors: list[dict] | None = Field(None, description="Each invalid parameter, for 422 answers.")
 
 
 class DocumentList(BaseModel):
@@ -68,39 +94,176 @@ class Health(BaseModel):
     passages: int
 
 
-_NOT_FOUND = {404: {"model": ErrorResponse, "description": "No such id"}}
-_INVALID = {422: {"description": "Invalid query parameters"}}
+class Readiness(BaseModel):
+    ready: bool
+    model: bool = Field(description="The embedding model is loaded.")
+    index: bool = Field(description="The index answers.")
+    detail: str | None = None
+
+
+class UploadResult(BaseModel):
+    document: DocumentRecord
+    created: bool = Field(description="False when the same file was already indexed unchanged.")
+    passages: int
+    seconds: float
+
+
+def _errors(*codes: int) -> dict:
+    described = {
+        401: "No valid API key (send `Authorization: Bearer <key>` or `X-API-Key`)",
+        404: "No such id",
+        413: "The request body is larger than the limit",
+        415: "Unsupported file type",
+        422: "Invalid parameters or an unreadable document",
+        429: "Too many requests from this client; see Retry-After",
+        503: "The model or the index is not ready",
+    }
+    return {code: {"model": ErrorResponse, "description": described[code]} for code in codes}
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def create_app(settings: Settings | None = None, service: VaksamService | None = None) -> FastAPI:
     """Build the app; pass a ready ``service`` in tests, or let it load from settings."""
     settings = settings or (service.settings if service else get_settings())
-    lock = threading.Lock()  # the embedded Qdrant engine is not safe for concurrent calls
+    lock = threading.Lock()
+    keys = KeyStore(settings.keys_file)
+    limiter = RateLimiter(settings.rate_limit) if settings.rate_limit else None
+    state: dict[str, VaksamService] = {}
+
+    def index_size() -> tuple[int, int]:
+        svc = state["service"]
+        with lock:
+            health = svc.health()
+        return health["documents"], health["passages"]
+
+    metrics = Metrics(index_size)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
         svc = service or VaksamService(settings)
         svc.store  # open the index and load the model before the first request  # noqa: B018
         svc.encoder  # noqa: B018
-        app.state.service = svc
+        app.state.service = state["service"] = svc
         yield
         svc.close()
 
     app = FastAPI(
         title="Vaksam",
         summary="Semantisk sökning i svenska dokument om våldsprevention.",
-        version="0.1.0",
+        version=f"{API_VERSION}.0",
         lifespan=lifespan,
+        openapi_url="/api/openapi.json",
     )
+    app.state.metrics = metrics
 
-    def get_service(request: Request) -> VaksamService:
-        return request.app.state.service
-
-    Service = Annotated[VaksamService, Depends(get_service)]
-
+    # -- errors: one shape everywhere -----------------------------------------------------
     @app.exception_handler(QueryError)
     async def _query_error(_: Request, exc: QueryError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": str(exc)})
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}" for e in exc.errors()]
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return JSONResponse(status_code=422, content={"detail": "; ".join(problems), "errors": errors})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content={"detail": str(exc.detail)}, headers=exc.headers)
+
+    # -- every request: id, limits, headers, metrics, log ----------------------------------
+    @app.middleware("http")
+    async def _guard(request: Request, call_next):  # noqa: ANN202
+        rid = request_id(request.headers.get("x-request-id"))
+        started = time.perf_counter()
+        path = request.url.path
+        response = None
+        if limiter is not None and path.startswith("/api/") and request.method != "OPTIONS":
+            allowed, wait = limiter.take(_client(request))
+            if not allowed:
+                metrics.rate_limited.inc()
+                response = JSONResponse(
+                    status_code=429,
+                    content={"detail": f"too many requests; try again in {wait} s"},
+                    headers={"Retry-After": str(wait)},
+                )
+        if response is None:
+            limit = _body_limit(request, settings)
+            length = request.headers.get("content-length")
+            if length is not None and (not length.isdigit() or int(length) > limit):
+                response = JSONResponse(
+                    status_code=413, content={"detail": f"the request body is larger than {limit} bytes"}
+                )
+        if response is None:
+            response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if path in ("/docs", "/redoc"):  # FastAPI's documentation pages load their viewer from a CDN
+            response.headers["Content-Security-Policy"] = web.DOCS_CSP
+        response.headers["X-Request-ID"] = rid
+        seconds = time.perf_counter() - started
+        route = _route_label(request)
+        metrics.observe(request.method, route, response.status_code, seconds)
+        access_log.info(
+            "%s %s %d",
+            request.method,
+            route,
+            response.status_code,
+            extra={
+                "request_id": rid,
+                "method": request.method,
+                "path": path,
+                "route": route,
+                "status": response.status_code,
+                "ms": round(seconds * 1000, 1),
+                "client": _client(request),
+            },
+        )
+        return response
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
+
+    # -- dependencies ----------------------------------------------------------------------
+    def get_service(request: Request) -> VaksamService:
+        return request.app.state.service
+
+    def presented_key(request: Request) -> str | None:
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            return auth[7:].strip()
+        return request.headers.get("x-api-key")
+
+    def require_key(request: Request) -> ApiKey:
+        try:
+            key = keys.verify(presented_key(request))
+        except KeyFileError as exc:
+            raise HTTPException(503, str(exc)) from None
+        if key is None:
+            hint = "" if keys.keys() else "; none exists yet: create one with `vaksam keys create --name <name>`"
+            raise HTTPException(
+                401, f"a valid API key is required{hint}", headers={"WWW-Authenticate": 'Bearer realm="vaksam"'}
+            )
+        return key
+
+    def read_access(request: Request) -> None:
+        if settings.read_requires_key:
+            require_key(request)
+
+    Service = Annotated[VaksamService, Depends(get_service)]
+    reads = APIRouter(dependencies=[Depends(read_access)])
+    writes = APIRouter()
+    read_errors = (401, 429) if settings.read_requires_key else (429,)
 
     def get_filters(
         document: Annotated[str | None, Query(max_length=64, description="Only this document id")] = None,
@@ -126,7 +289,8 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
 
     Filters = Annotated[SearchFilters, Depends(get_filters)]
 
-    @app.get("/api/search", response_model=SearchResult, responses=_INVALID, tags=["search"])
+    # -- reads -----------------------------------------------------------------------------
+    @reads.get("/search", response_model=SearchResult, responses=_errors(422, *read_errors), tags=["search"])
     def search(
         svc: Service,
         filters: Filters,
@@ -151,10 +315,10 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
                 q, limit, filters=filters, mode=mode, group_by=group_by, group_size=group_size, diversity=diversity
             )
 
-    @app.get(
-        "/api/similar/{passage_id}",
+    @reads.get(
+        "/similar/{passage_id}",
         response_model=SimilarResult,
-        responses={**_NOT_FOUND, **_INVALID},
+        responses=_errors(404, 422, *read_errors),
         tags=["search"],
     )
     def similar(
@@ -171,17 +335,18 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
             hits = [svc.searcher.hit(item, []) for item in found]
         return SimilarResult(passage_id=passage_id, document_id=passage.document_id, total=len(hits), hits=hits)
 
-    @app.get("/api/facets", response_model=Facets, responses=_INVALID, tags=["search"])
+    @reads.get("/facets", response_model=Facets, responses=_errors(422, *read_errors), tags=["search"])
     def facets(
         svc: Service,
         filters: Filters,
         q: Annotated[str | None, Query(max_length=settings.max_query_chars, description="The question")] = None,
     ) -> Facets:
-        """Documents per organisation, type, program, year and language: for a query's best
-        passages, or for the whole index without ``q``."""
+        """Documents per organisation, type, program, year and language, and passages per
+        document: for a query's best passages, or for the whole index without ``q``."""
         with lock:
             counts = svc.facets(q, filters=filters)
-        labels = {"programs": program_names(), "document_type": document_type_names()}
+            titles = {d.id: d.title for d in svc.documents()}
+        labels = {"programs": program_names(), "document_type": document_type_names(), "document": titles}
         return Facets(
             query=q,
             facets={
@@ -190,7 +355,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
             },
         )
 
-    @app.get("/api/documents", response_model=DocumentList, tags=["documents"])
+    @reads.get("/documents", response_model=DocumentList, responses=_errors(422, *read_errors), tags=["documents"])
     def documents(
         svc: Service,
         status: Annotated[DocumentStatus | None, Query(description="Only documents with this status")] = None,
@@ -202,7 +367,12 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
             docs = [d for d in docs if d.status == status]
         return DocumentList(total=len(docs), documents=docs)
 
-    @app.get("/api/documents/{document_id}", response_model=DocumentDetail, responses=_NOT_FOUND, tags=["documents"])
+    @reads.get(
+        "/documents/{document_id}",
+        response_model=DocumentDetail,
+        responses=_errors(404, *read_errors),
+        tags=["documents"],
+    )
     def document(document_id: str, svc: Service) -> DocumentDetail:
         with lock:
             doc = svc.document(document_id)
@@ -211,7 +381,9 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
             passages = svc.document_passages(document_id)
         return DocumentDetail(**doc.model_dump(), passage_ids=[p.id for p in passages])
 
-    @app.get("/api/passages/{passage_id}", response_model=PassageDetail, responses=_NOT_FOUND, tags=["documents"])
+    @reads.get(
+        "/passages/{passage_id}", response_model=PassageDetail, responses=_errors(404, *read_errors), tags=["documents"]
+    )
     def passage(passage_id: str, svc: Service) -> PassageDetail:
         with lock:
             found = svc.passage(passage_id)
@@ -220,9 +392,116 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
             doc = svc.document(found.document_id)
         return PassageDetail(**found.model_dump(), document=doc)
 
-    @app.get("/healthz", response_model=Health, tags=["health"])
+    # -- writes ----------------------------------------------------------------------------
+    @writes.post(
+        "/documents",
+        response_model=UploadResult,
+        status_code=201,
+        responses={200: {"model": UploadResult, "description": "Unchanged: already indexed"}}
+        | _errors(401, 413, 415, 422, 429),
+        tags=["documents"],
+    )
+    async def upload(
+        request: Request,
+        response: Response,
+        file: Annotated[UploadFile, File(description="A PDF, DOCX, PPTX, HTML, Markdown or text file")],
+        key: Annotated[ApiKey, Depends(require_key)],
+    ) -> UploadResult:
+        """Add or replace a document: parsed, cleaned, split and indexed like a file in a folder.
+        The same file name again replaces the earlier version."""
+        try:
+            path = await save_upload(file, settings.uploads_dir, int(settings.max_upload_mb * 1_000_000))
+        except UploadError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        svc: VaksamService = request.app.state.service
+        result = await run_in_threadpool(_ingest_upload, svc, path, lock, metrics)
+        if not result.created:
+            response.status_code = 200
+        log = logging.getLogger("vaksam.api")
+        log.info("document uploaded", extra={"key": key.name, "document": result.document.id, "file": path.name})
+        return result
+
+    @writes.delete("/documents/{document_id}", status_code=204, responses=_errors(401, 404, 429), tags=["documents"])
+    def delete(document_id: str, svc: Service, key: Annotated[ApiKey, Depends(require_key)]) -> Response:
+        """Remove a document from the index (and its file, when it was uploaded). Documents that
+        shared its passages or duplicated it are re-indexed on their own."""
+        with lock:
+            summary = svc.delete_document(document_id)
+        if summary is None:
+            raise HTTPException(404, f"no document with id {document_id!r}")
+        logging.getLogger("vaksam.api").info("document deleted", extra={"key": key.name, "document": document_id})
+        return Response(status_code=204)
+
+    for prefix, in_schema in ((f"/api/v{API_VERSION}", True), ("/api", False)):
+        app.include_router(reads, prefix=prefix, include_in_schema=in_schema)
+        app.include_router(writes, prefix=prefix, include_in_schema=in_schema)
+
+    # -- operations ------------------------------------------------------------------------
+    @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz(svc: Service) -> Health:
+        """The server answers; with the index's size."""
         with lock:
             return Health(**svc.health())
 
+    @app.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}}, tags=["operations"])
+    def readyz(request: Request) -> JSONResponse:
+        """Ready to search: the model is loaded and the index answers (503 otherwise)."""
+        svc: VaksamService | None = getattr(request.app.state, "service", None)
+        model = svc is not None and svc.model_loaded
+        index, detail = False, None
+        if svc is not None:
+            try:
+                with lock:
+                    svc.store.count_passages()
+                index = True
+            except Exception as exc:  # noqa: BLE001 - readiness reports any failure of the index
+                detail = f"the index does not answer: {exc}"
+        ready = model and index
+        body = Readiness(ready=ready, model=model, index=index, detail=detail if not ready else None)
+        return JSONResponse(status_code=200 if ready else 503, content=body.model_dump())
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    def prometheus() -> Response:
+        """Prometheus metrics: requests and latency per route, index size, ingests."""
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
+
+    web.mount(app, settings)
     return app
+
+
+def _route_label(request: Request) -> str:
+    """The route template with its router's prefix ("/api/v1/documents/{document_id}"): a metric
+    label that ids in the path cannot multiply. Included routers report the template without
+    their prefix, so the prefix is the part of the path before the template's segments."""
+    path = request.url.path
+    template = getattr(request.scope.get("route"), "path", None)
+    if template is None:
+        return "/static" if path.startswith("/static/") else "unmatched"
+    depth = template.strip("/").count("/") + 1 if template.strip("/") else 0
+    parts = path.strip("/").split("/")
+    prefix = "/".join(parts[: max(0, len(parts) - depth)])
+    return f"/{prefix}{template}" if prefix else template
+
+
+def _body_limit(request: Request, settings: Settings) -> int:
+    if request.method == "POST" and request.url.path.rstrip("/").endswith("/documents"):
+        return int(settings.max_upload_mb * 1_000_000) + 64 * 1024  # the file plus its multipart envelope
+    return settings.max_body_kb * 1024
+
+
+def _ingest_upload(svc: VaksamService, path: Path, lock: threading.Lock, metrics: Metrics) -> UploadResult:
+    with lock:
+        summary = svc.ingest([path], progress=False)
+        doc = svc.document(document_id_for(path))
+    if summary.failed or doc is None:
+        metrics.ingested.labels("failed").inc()
+        reason = summary.failed[0].reason if summary.failed else "the document could not be indexed"
+        with lock:
+            svc.delete_document(document_id_for(path))
+        path.unlink(missing_ok=True)
+        raise HTTPException(422, f"{path.name}: {reason}")
+    outcome = "unchanged" if summary.skipped else ("duplicate" if summary.duplicates else "indexed")
+    metrics.ingested.labels(outcome).inc()
+    metrics.ingested_passages.inc(summary.passages)
+    return UploadResult(document=doc, created=not summary.skipped, passages=summary.passages, seconds=summary.seconds)

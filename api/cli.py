@@ -232,17 +232,77 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default VAKSAM_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default VAKSAM_PORT).")] = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    """Serve the search page (/), the widget (/widget.js) and the HTTP API (/api/v1, docs at /docs)."""
     import uvicorn
 
     from api.app import create_app
+    from api.observability import configure_json_logging
 
     settings = get_settings()
     try:
         application = create_app(settings)
-        uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")
+        log_config = None
+        if settings.log_json:
+            configure_json_logging()
+        else:
+            log_config = uvicorn.config.LOGGING_CONFIG
+        uvicorn.run(
+            application, host=host or settings.host, port=port or settings.port, log_level="info", log_config=log_config
+        )
     except (StoreError, ModelNotAvailableError) as exc:
         _fail(str(exc))
+
+
+keys_app = typer.Typer(help="API keys for uploads and deletes (and reads, with VAKSAM_READ_REQUIRES_KEY).")
+app.add_typer(keys_app, name="keys")
+
+
+def _keys():
+    from api.keys import KeyStore
+
+    return KeyStore(get_settings().keys_file)
+
+
+@keys_app.command("create")
+def keys_create(name: Annotated[str, typer.Option("--name", help="Who or what uses the key, e.g. intranet.")]) -> None:
+    """Make a key and print it once; only its hash is kept (VAKSAM_KEYS_FILE)."""
+    from api.keys import KeyFileError
+
+    try:
+        secret = _keys().create(name)
+    except KeyFileError as exc:
+        _fail(str(exc))
+    typer.echo(secret)
+    typer.secho(
+        f"Key {name!r} created. It is shown only now: store it where the client keeps secrets.", err=True, dim=True
+    )
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Names, first characters and creation times of the keys (never the keys)."""
+    from api.keys import KeyFileError
+
+    try:
+        keys = _keys().keys()
+    except KeyFileError as exc:
+        _fail(str(exc))
+    if not keys:
+        typer.echo("no keys; create one with `vaksam keys create --name <name>`")
+    for key in keys:
+        typer.echo(f"{key.name}\t{key.hint}…\t{key.created}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Option("--name", help="The key's name.")]) -> None:
+    """Remove a key; clients using it are refused from the next request on."""
+    from api.keys import KeyFileError
+
+    try:
+        _keys().revoke(name)
+    except KeyFileError as exc:
+        _fail(str(exc))
+    typer.echo(f"revoked {name!r}")
 
 
 @app.command()

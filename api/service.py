@@ -58,6 +58,10 @@ class VaksamService:
             return self._encoder
 
     @property
+    def model_loaded(self) -> bool:
+        return self._encoder is not None
+
+    @property
     def store(self) -> QdrantStore:
         with self._lock:
             if self._store is None:
@@ -89,9 +93,12 @@ class VaksamService:
         )
 
     def close(self) -> None:
+        """Release the index (the embedded one is one process's at a time); the next call reopens it."""
         if self._store is not None:
             self._store.close()
             self._store = None
+        self.__dict__.pop("searcher", None)  # it holds the closed store
+        self._index_checked = False
 
     # -- ingestion -------------------------------------------------------------------------
     def ingest(
@@ -102,6 +109,19 @@ class VaksamService:
             self.store.drop()
         ingestor = Ingestor(self.settings, self.encoder, self.store, self.sparse_encoder)
         return ingestor.ingest(paths, prune=prune, progress=progress)
+
+    def delete_document(self, document_id: str) -> IngestSummary | None:
+        """Remove a document from the index, and its file when it was uploaded (the uploads folder
+        is Vaksam's own); a file elsewhere stays and comes back with the next ingest of its folder."""
+        doc = self.store.get_document(document_id)
+        if doc is None:
+            return None
+        summary = Ingestor(self.settings, self.encoder, self.store, self.sparse_encoder).remove(document_id)
+        source = Path(doc.source)
+        uploads = self.settings.uploads_dir.resolve()
+        if source.is_file() and source.resolve().is_relative_to(uploads):
+            source.unlink()
+        return summary
 
     # -- queries ---------------------------------------------------------------------------
     def search(

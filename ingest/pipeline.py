@@ -550,13 +550,29 @@ class Ingestor:
         """Delete documents whose source file no longer exists; their dependants are re-ingested."""
         gone = [d for d in self._known().values() if not Path(d.source).exists()]
         for doc in gone:
-            self._orphans.update(self.store.delete_document(doc.id))
-            self._known().pop(doc.id, None)
-            if doc.duplicate_of and doc.duplicate_of in self._known():
-                original = self._known()[doc.duplicate_of]
-                original.duplicates = [d for d in original.duplicates if d != doc.id]
-                self.store.put_document(original)
+            self._forget(doc)
         return len(gone)
+
+    def remove(self, document_id: str) -> IngestSummary | None:
+        """Delete one document from the index (not its file); documents that leaned on it, by
+        sharing its passages or being its duplicate, are re-ingested. None when it is unknown."""
+        doc = self._known().get(document_id)
+        if doc is None:
+            return None
+        started = time.perf_counter()
+        self._forget(doc)
+        summary = IngestSummary(pruned=1)
+        self._reingest_orphans(summary)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _forget(self, doc: DocumentRecord) -> None:
+        self._orphans.update(self.store.delete_document(doc.id))
+        self._known().pop(doc.id, None)
+        if doc.duplicate_of and doc.duplicate_of in self._known():
+            original = self._known()[doc.duplicate_of]
+            original.duplicates = [d for d in original.duplicates if d != doc.id]
+            self.store.put_document(original)
 
 
 def _reason(exc: Exception) -> str:

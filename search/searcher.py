@@ -224,11 +224,14 @@ class Searcher:
 
     def facets(self, query: str | None, filters: SearchFilters | None = None) -> dict[str, dict[str, int]]:
         """Documents per facet value: among the best ``FACET_DEPTH`` passages for a query, or over
-        the whole index without one. Counts are documents, so "MVP (12)" means twelve documents."""
+        the whole index without one. Counts are documents, so "MVP (12)" means twelve documents;
+        the ``document`` facet counts each document's passages among them instead."""
         documents: dict[str, dict] = {}
+        passages: Counter[str] = Counter()  # the document facet counts passages, not documents
         if query:
             for item in self.ranked(query, FACET_DEPTH, filters=filters):
                 p = item.passage
+                passages[p.document_id] += 1
                 documents.setdefault(
                     p.document_id,
                     {
@@ -243,6 +246,7 @@ class Searcher:
             for d in self.store.list_documents():
                 if d.status == "indexed":
                     documents[d.id] = {f: getattr(d, f) for f in FACET_FIELDS}
+                    passages[d.id] = d.passages + d.shared_passages
         counts: dict[str, Counter] = defaultdict(Counter)
         for values in documents.values():
             for facet in FACET_FIELDS:
@@ -250,7 +254,9 @@ class Searcher:
                 for v in value if isinstance(value, list) else [value]:
                     if v not in (None, ""):
                         counts[facet][str(v)] += 1
-        return {facet: dict(counts[facet].most_common()) for facet in FACET_FIELDS}
+        out = {facet: dict(counts[facet].most_common()) for facet in FACET_FIELDS}
+        out["document"] = dict(passages.most_common())
+        return out
 
     def hit(self, item: ScoredPassage, terms: list[str]) -> Hit:
         """A scored passage as the API shows it, with snippet and highlights for ``terms``."""

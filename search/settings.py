@@ -7,11 +7,14 @@ has the table of every field.
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AnyHttpUrl, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from search.modes import Fusion, RerankMode, SearchMode
 
@@ -78,6 +81,40 @@ class Settings(BaseSettings):
         description="Clean text before indexing: hyphenation, diacritics, boilerplate, repeats "
         "(off only to measure what cleaning does).",
     )
+    # -- the HTTP API in an intranet --------------------------------------------------------
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins (https://intranet.example) whose pages may call the API and embed the widget; "
+        "JSON list or comma-separated. Empty: the same origin only.",
+    )
+    keys_file: Path = Field(Path("data/api-keys.json"), description="API keys (hashed) made with `vaksam keys create`.")
+    read_requires_key: bool = Field(False, description="Require an API key for searches and reads too.")
+    rate_limit: int = Field(
+        120, ge=0, description="Requests per minute one client may make to /api (0: no limit); bursts of a tenth."
+    )
+    max_upload_mb: float = Field(20.0, gt=0, description="Largest document accepted by POST /api/documents.")
+    max_body_kb: int = Field(64, ge=1, description="Largest request body for everything but uploads.")
+    uploads_dir: Path = Field(Path("data/uploads"), description="Where uploaded documents are kept and ingested from.")
+    log_json: bool = Field(True, description="`vaksam serve` logs one JSON object per request, with its request id.")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin.rstrip("/")):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port], as https://intranet.example"
+                )
+        return [o.rstrip("/") for o in value]
 
     @field_validator("qdrant_url", mode="before")
     @classmethod

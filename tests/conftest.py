@@ -101,6 +101,8 @@ def settings(tmp_path, tiny_model_dir):
         model_dir=tmp_path / "models",
         qdrant_path=tmp_path / "index",
         passage_tokens=64,
+        keys_file=tmp_path / "api-keys.json",
+        uploads_dir=tmp_path / "uploads",
         _env_file=None,
     )
 

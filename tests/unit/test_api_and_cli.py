@@ -61,14 +61,17 @@ def test_documents_passages_and_404s(client):
 def test_health_and_openapi(client):
     health = client.get("/healthz").json()
     assert health["status"] == "ok" and health["documents"] == 1 and health["backend"] == "embedded"
-    schema = client.get("/openapi.json").json()
+    schema = client.get("/api/openapi.json").json()
     assert {
-        "/api/search",
-        "/api/documents",
-        "/api/documents/{document_id}",
-        "/api/passages/{passage_id}",
+        "/api/v1/search",
+        "/api/v1/documents",
+        "/api/v1/documents/{document_id}",
+        "/api/v1/passages/{passage_id}",
         "/healthz",
+        "/readyz",
+        "/metrics",
     } <= set(schema["paths"])
+    assert not any(p.startswith("/api/search") for p in schema["paths"])  # the alias is not documented twice
     assert client.get("/docs").status_code == 200
 
 

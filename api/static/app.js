@@ -1,0 +1,324 @@
+// Vaksam's search page. Plain ES modules, no build step, no dependencies.
+// Every piece of document text goes into the page as a text node; highlights come from the
+// API's character offsets, so nothing from a document is ever parsed as HTML.
+
+const API = "/api/v1";
+const LIMIT = 10;
+const FILTERS = [
+  { param: "organisation", facet: "organisation", label: "Organisation" },
+  { param: "type", facet: "document_type", label: "Dokumenttyp" },
+  { param: "program", facet: "programs", label: "Program eller metod" },
+  { param: "year_from", facet: "year", label: "Från år" },
+  { param: "year_to", facet: "year", label: "Till år" },
+  { param: "language", facet: "language", label: "Språk" },
+  { param: "document", facet: "document", label: "Dokument" },
+];
+const LANGUAGES = { sv: "svenska", en: "engelska", da: "danska", no: "norska", fi: "finska", de: "tyska" };
+
+const $ = (id) => document.getElementById(id);
+const form = $("search-form");
+const input = $("q");
+const statusLine = $("status");
+const hitList = $("hits");
+const filterBox = $("filters");
+const filterFields = $("filter-fields");
+const showScore = $("show-score");
+let lastFocus = null;
+
+/** An element with attributes and children (strings become text nodes). */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** ``text`` with the [start, end) ``spans`` wrapped in <mark>, as text nodes only. */
+export function highlighted(text, spans) {
+  const out = document.createDocumentFragment();
+  let at = 0;
+  const clean = (Array.isArray(spans) ? spans : [])
+    .filter((s) => Array.isArray(s) && Number.isInteger(s[0]) && Number.isInteger(s[1]))
+    .map(([a, b]) => [Math.max(0, a), Math.min(text.length, b)])
+    .filter(([a, b]) => a < b)
+    .sort((x, y) => x[0] - y[0]);
+  for (const [start, end] of clean) {
+    if (start < at) continue; // overlapping span: the first wins
+    out.append(document.createTextNode(text.slice(at, start)), el("mark", {}, text.slice(start, end)));
+    at = end;
+  }
+  out.append(document.createTextNode(text.slice(at)));
+  return out;
+}
+
+function params() {
+  return new URLSearchParams(window.location.search);
+}
+
+function filtersFrom(search) {
+  const chosen = {};
+  for (const f of FILTERS) if (search.get(f.param)) chosen[f.param] = search.get(f.param);
+  return chosen;
+}
+
+async function getJSON(path) {
+  const response = await fetch(API + path, { headers: { Accept: "application/json" } });
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (!response.ok) {
+    const error = new Error((body && body.detail) || `HTTP ${response.status}`);
+    error.status = response.status;
+    error.retryAfter = response.headers.get("Retry-After");
+    throw error;
+  }
+  return body;
+}
+
+function describeError(error) {
+  if (error.status === 429) {
+    return `Det har kommit för många sökningar på kort tid. Vänta ${error.retryAfter || "några"} sekunder och försök igen.`;
+  }
+  if (error.status === 422) return `Sökningen gick inte att göra: ${error.message}. Ändra frågan och försök igen.`;
+  if (error.status === 401) return "Sökningen kräver inloggning med en API-nyckel. Kontakta den som driver tjänsten.";
+  if (!error.status) return "Tjänsten svarar inte. Kontrollera nätverket och försök igen om en stund.";
+  return `Något gick fel i tjänsten (${error.message}). Försök igen om en stund.`;
+}
+
+function setStatus(text, isError = false) {
+  statusLine.textContent = text;
+  statusLine.classList.toggle("error", isError);
+}
+
+function documentMeta(doc, hit) {
+  const parts = [];
+  if (doc.organisation) parts.push(doc.organisation);
+  if (doc.date) parts.push(doc.date);
+  if (hit && hit.page) parts.push(`sida ${hit.page}`);
+  if (hit && hit.section && hit.section.length) parts.push(hit.section.join(" › "));
+  return parts.join(" · ");
+}
+
+function safeUrl(url) {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function renderHit(hit, position) {
+  const titleId = `hit-title-${position}`;
+  const similarId = `similar-${position}`;
+  const similarButton = el(
+    "button",
+    { type: "button", class: "secondary", "aria-expanded": "false", "aria-controls": similarId },
+    "Liknande passager",
+  );
+  const similarBox = el("div", { id: similarId, class: "similar", hidden: true });
+  similarButton.addEventListener("click", () => toggleSimilar(hit, similarButton, similarBox));
+  const openButton = el("button", { type: "button", class: "secondary" }, "Visa i dokumentet");
+  openButton.addEventListener("click", () => openDocument(hit, openButton));
+  return el(
+    "li",
+    { class: "hit" },
+    el(
+      "article",
+      { "aria-labelledby": titleId },
+      el("h3", { id: titleId }, hit.document.title),
+      el("p", { class: "meta" }, documentMeta(hit.document, hit)),
+      el("p", { class: "snippet" }, highlighted(hit.snippet, hit.highlights)),
+      showScore.checked ? el("p", { class: "score" }, `Poäng ${hit.score.toFixed(3)}`) : null,
+      el("div", { class: "actions" }, openButton, similarButton),
+      similarBox,
+    ),
+  );
+}
+
+async function toggleSimilar(hit, button, box) {
+  const open = button.getAttribute("aria-expanded") === "true";
+  button.setAttribute("aria-expanded", String(!open));
+  box.hidden = open;
+  if (open || box.dataset.loaded) return;
+  box.replaceChildren(el("p", { role: "status" }, "Hämtar liknande passager …"));
+  try {
+    const result = await getJSON(`/similar/${encodeURIComponent(hit.id)}?limit=5`);
+    box.dataset.loaded = "1";
+    if (!result.hits.length) {
+      box.replaceChildren(el("p", {}, "Inga liknande passager i andra dokument."));
+      return;
+    }
+    box.replaceChildren(
+      el("h4", {}, "Liknande passager i andra dokument"),
+      el(
+        "ol",
+        {},
+        result.hits.map((h) =>
+          el("li", {}, el("strong", {}, h.document.title), el("br"), el("span", { class: "meta" }, documentMeta(h.document, h)), el("br"), h.snippet),
+        ),
+      ),
+    );
+  } catch (error) {
+    box.replaceChildren(el("p", { class: "status error" }, describeError(error)));
+  }
+}
+
+async function openDocument(hit, opener) {
+  const dialog = $("document-view");
+  lastFocus = opener;
+  $("document-title").textContent = hit.document.title;
+  $("document-meta").textContent = documentMeta(hit.document, hit);
+  const body = $("document-body");
+  body.replaceChildren(el("p", { role: "status" }, "Hämtar texten …"));
+  const source = $("document-source");
+  const url = hit.document.source_url && safeUrl(hit.document.source_url);
+  source.replaceChildren(url ? el("a", { href: url, rel: "noopener noreferrer", target: "_blank" }, "Öppna originalet (nytt fönster)") : "");
+  dialog.showModal();
+  $("close-document").focus();
+  try {
+    const doc = await getJSON(`/documents/${encodeURIComponent(hit.document.id)}`);
+    const at = doc.passage_ids.indexOf(hit.id);
+    const ids = at < 0 ? [hit.id] : doc.passage_ids.slice(Math.max(0, at - 1), at + 2);
+    const passages = await Promise.all(ids.map((id) => getJSON(`/passages/${encodeURIComponent(id)}`)));
+    body.replaceChildren(
+      ...passages.map((p) =>
+        p.id === hit.id
+          ? el("p", { class: "current", "aria-current": "true" }, highlighted(p.text, hit.text_highlights))
+          : el("p", { class: "context" }, p.text),
+      ),
+    );
+  } catch (error) {
+    body.replaceChildren(el("p", { class: "status error" }, describeError(error)));
+  }
+}
+
+function closeDocument() {
+  const dialog = $("document-view");
+  if (dialog.open) dialog.close();
+}
+
+$("close-document").addEventListener("click", closeDocument);
+$("document-view").addEventListener("close", () => lastFocus && lastFocus.focus());
+
+function renderFilters(facets, chosen) {
+  filterFields.replaceChildren();
+  let any = false;
+  for (const f of FILTERS) {
+    let values = facets[f.facet] || [];
+    if (f.facet === "year") values = [...values].sort((a, b) => Number(a.value) - Number(b.value));
+    const current = chosen[f.param];
+    if (!values.length && !current) continue;
+    any = true;
+    const id = `filter-${f.param}`;
+    const select = el("select", { id, name: f.param }, el("option", { value: "" }, "Alla"));
+    for (const v of values) {
+      const label = f.facet === "language" ? LANGUAGES[v.value] || v.value : v.label;
+      const count = f.facet === "year" ? "" : ` (${v.count})`;
+      select.append(el("option", { value: v.value, selected: v.value === current }, `${label}${count}`));
+    }
+    if (current && !values.some((v) => v.value === current)) {
+      select.append(el("option", { value: current, selected: true }, `${current} (0)`));
+    }
+    select.addEventListener("change", () => {
+      const next = params();
+      if (select.value) next.set(f.param, select.value);
+      else next.delete(f.param);
+      navigate(next);
+    });
+    filterFields.append(el("div", { class: "filter" }, el("label", { for: id }, f.label), select));
+  }
+  filterBox.hidden = !any;
+  $("clear-filters").hidden = !Object.keys(chosen).length;
+}
+
+$("clear-filters").addEventListener("click", () => {
+  const next = new URLSearchParams();
+  if (params().get("q")) next.set("q", params().get("q"));
+  navigate(next);
+  input.focus();
+});
+
+function navigate(next) {
+  history.pushState(null, "", `${window.location.pathname}?${next.toString()}`);
+  run();
+}
+
+async function run() {
+  const search = params();
+  const q = (search.get("q") || "").trim();
+  input.value = q;
+  showScore.checked = search.get("score") === "1";
+  const chosen = filtersFrom(search);
+  const filterQuery = new URLSearchParams(chosen);
+  hitList.replaceChildren();
+  if (!q) {
+    setStatus("Skriv en fråga i sökrutan för att börja.");
+    document.title = "Vaksam – kunskapsbank om våldsprevention";
+    try {
+      renderFilters((await getJSON(`/facets?${filterQuery}`)).facets, chosen);
+    } catch {
+      filterBox.hidden = true;
+    }
+    return;
+  }
+  document.title = `${q} – Vaksam`;
+  setStatus("Söker …");
+  const query = new URLSearchParams({ q, limit: String(LIMIT), ...chosen });
+  try {
+    const [result, facets] = await Promise.all([
+      getJSON(`/search?${query}`),
+      getJSON(`/facets?${new URLSearchParams({ q, ...chosen })}`),
+    ]);
+    renderFilters(facets.facets, chosen);
+    if (!result.hits.length) {
+      const filtered = Object.keys(chosen).length;
+      setStatus(
+        `Inga träffar för ”${q}”. ` +
+          (filtered ? "Ta bort någon avgränsning, eller pröva " : "Pröva ") +
+          "färre ord, andra ord eller en kortare fråga.",
+      );
+      return;
+    }
+    setStatus(`${result.hits.length} träffar för ”${q}”.`);
+    hitList.replaceChildren(...result.hits.map((hit, i) => renderHit(hit, i)));
+  } catch (error) {
+    setStatus(describeError(error), true);
+  }
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const q = input.value.trim();
+  if (!q) {
+    setStatus("Skriv något att söka efter först.", true);
+    input.focus();
+    return;
+  }
+  const next = params();
+  next.set("q", q);
+  navigate(next);
+  $("results").focus();
+});
+
+showScore.addEventListener("change", () => {
+  const next = params();
+  if (showScore.checked) next.set("score", "1");
+  else next.delete("score");
+  history.replaceState(null, "", `${window.location.pathname}?${next.toString()}`);
+  run();
+});
+
+window.addEventListener("popstate", run);
+run();
