@@ -18,7 +18,7 @@ export UNSTRUCTURED_DISABLE_NOTICE = 1
 REAL   ?= ../shared/corpus/real
 REAL_COLLECTION ?= vaksam_real
 
-.PHONY: install system-deps model ingest ingest-real run serve test lint notebook clean
+.PHONY: install system-deps browser-deps model ingest ingest-real run serve test lint notebook screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,11 +45,29 @@ system-deps:
 		echo "OCR packages not installed (needs root and apt-get); scanned PDFs will be reported, not read"; \
 	fi
 
+# Debian's Chromium for the browser tests (Playwright drives it; `playwright install` cannot
+# download anything here). Installed where apt-get can be run as root; otherwise the browser
+# tests fail with a message that says to install the chromium package.
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then \
+		echo "browser: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get install -y --no-install-recommends chromium >/dev/null \
+		|| (apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null) \
+		|| echo "chromium could not be installed; the browser tests will fail"; \
+	else \
+		echo "chromium missing (needs root and apt-get: apt-get install chromium)"; \
+	fi
+
+# The README's screenshots, taken by the browser tests.
+screenshots: install browser-deps
+	VAKSAM_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/integration/browser
+
 model: install
 	$(BIN)/vaksam model
 
 ingest: model
-	$(BIN)/vaksam ingest data/corpus --prune
+	$(BIN)/vaksam ingest data/corpus $(wildcard data/uploads) --prune
 
 # The larger real corpus (../shared/corpus/real) in its own collection, with timings per stage.
 ingest-real: model
@@ -61,7 +79,7 @@ run: ingest
 serve: install
 	$(BIN)/vaksam serve --host $(HOST) --port $(PORT)
 
-test: install system-deps
+test: install system-deps browser-deps
 	$(BIN)/python -m pytest
 
 # Runs notebooks/explore.ipynb and notebooks/evaluation.ipynb top to bottom and saves their outputs

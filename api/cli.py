@@ -247,7 +247,13 @@ def serve(
         else:
             log_config = uvicorn.config.LOGGING_CONFIG
         uvicorn.run(
-            application, host=host or settings.host, port=port or settings.port, log_level="info", log_config=log_config
+            application,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level="info",
+            log_config=log_config,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
     except (StoreError, ModelNotAvailableError) as exc:
         _fail(str(exc))

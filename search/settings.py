@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(20.0, gt=0, description="Largest document accepted by POST /api/documents.")
     max_body_kb: int = Field(64, ge=1, description="Largest request body for everything but uploads.")
     uploads_dir: Path = Field(Path("data/uploads"), description="Where uploaded documents are kept and ingested from.")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies whose X-Forwarded-For names the real client (for rate limits and logs); "
+        "comma-separated addresses, or * behind a trusted proxy only.",
+    )
     log_json: bool = Field(True, description="`vaksam serve` logs one JSON object per request, with its request id.")
 
     @field_validator("cors_origins", mode="before")

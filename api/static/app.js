@@ -320,5 +320,7 @@ showScore.addEventListener("change", () => {
   run();
 });
 
+// On a phone the filters start folded, so the results come first on the screen.
+if (window.matchMedia("(max-width: 48rem)").matches) $("filter-details").open = false;
 window.addEventListener("popstate", run);
 run();
