@@ -209,3 +209,41 @@ def test_metrics_readiness_and_error_shapes(indexed):
         responses = schema["paths"]["/api/v1/documents"]["post"]["responses"]
         assert {"201", "401", "413", "415", "422", "429"} <= set(responses)
         assert responses["401"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorResponse")
+
+
+def test_json_log_lines_carry_the_request_id(indexed, caplog):
+    import json
+    import logging
+
+    from api.observability import ACCESS_LOG, JsonFormatter
+
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOG), _client(indexed) as client:
+        client.get("/api/v1/documents/nope", headers={"X-Request-ID": "req-42"})
+    record = next(r for r in caplog.records if r.name == ACCESS_LOG and getattr(r, "request_id", "") == "req-42")
+    line = json.loads(JsonFormatter().format(record))
+    assert line["request_id"] == "req-42" and line["status"] == 404 and line["level"] == "info"
+    assert line["route"] == "/api/v1/documents/{document_id}" and line["path"] == "/api/v1/documents/nope"
+    assert isinstance(line["ms"], float)
+
+
+def test_keys_command_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli_app
+    from search.settings import get_settings
+
+    monkeypatch.setenv("VAKSAM_KEYS_FILE", str(tmp_path / "keys.json"))
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        made = runner.invoke(cli_app, ["keys", "create", "--name", "intranet"])
+        assert made.exit_code == 0 and made.stdout.strip().startswith("vk_")
+        secret = made.stdout.strip().splitlines()[0]
+        assert KeyStore(tmp_path / "keys.json").verify(secret).name == "intranet"
+        listed = runner.invoke(cli_app, ["keys", "list"])
+        assert "intranet" in listed.stdout and secret not in listed.stdout
+        assert runner.invoke(cli_app, ["keys", "create", "--name", "intranet"]).exit_code == 2
+        assert runner.invoke(cli_app, ["keys", "revoke", "--name", "intranet"]).exit_code == 0
+        assert KeyStore(tmp_path / "keys.json").verify(secret) is None
+    finally:
+        get_settings.cache_clear()
