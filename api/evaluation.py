@@ -251,6 +251,7 @@ def evaluate_beir(
                 service.sparse_encoder,
                 fusion=settings.fusion,
                 dense_weight=settings.dense_weight,
+                answer_weight=settings.answer_weight,
                 candidates=settings.candidates,
                 reranker=service.reranker,
                 rerank_depth=settings.rerank_depth,

@@ -87,6 +87,7 @@ class VaksamService:
             mode=s.search_mode,
             fusion=s.fusion,
             dense_weight=s.dense_weight,
+            answer_weight=s.answer_weight,
             candidates=s.candidates,
             reranker=self.reranker,
             rerank_depth=s.rerank_depth,

@@ -5,7 +5,8 @@ sentence, max-sim) and ``lexical`` (BM25). The dense side is the mean of the two
 dense signals after normalisation; hybrid fusion then mixes dense and lexical.
 
 Measured on the dev questions with ``vaksam eval --compare`` over the bundled corpus
-(MRR@10), and on SweQuAD-MC with the same passages and signals computed offline
+(MRR@10, before the answer-type prior of :mod:`search.answer_types`, which adds .05 on top),
+and on SweQuAD-MC with the same passages and signals computed offline
 (nDCG@10; reproduce with ``vaksam eval --beir ... --compare``):
 
 ==========================  ===========  ===========

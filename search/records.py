@@ -123,7 +123,9 @@ class Hit(BaseModel):
     also_in: list[str] = Field(default_factory=list)
     programs: list[str] = Field(default_factory=list)
     signals: dict[str, float] = Field(
-        default_factory=dict, description="Raw per-signal scores: dense, sentences, lexical (for diagnosis)."
+        default_factory=dict,
+        description="Raw per-signal scores for diagnosis: dense, sentences, lexical, and answer "
+        "(1 when the passage holds the kind of answer the question asks for).",
     )
     document: DocumentRef
 

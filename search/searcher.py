@@ -24,6 +24,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from search.answer_types import answer_prior
 from search.embedding.encoder import Encoder
 from search.filters import FACET_FIELDS, SearchFilters
 from search.fusion import fuse
@@ -107,6 +108,7 @@ class Searcher:
         mode: SearchMode = SearchMode.HYBRID,
         fusion: Fusion = Fusion.WEIGHTED,
         dense_weight: float = 0.5,
+        answer_weight: float = 0.15,
         candidates: int = 100,
         reranker: Reranker | None = None,
         rerank_depth: int = 20,
@@ -119,6 +121,7 @@ class Searcher:
         self.mode = SearchMode(mode) if sparse_encoder is not None else SearchMode.DENSE
         self.fusion = Fusion(fusion)
         self.dense_weight = dense_weight
+        self.answer_weight = answer_weight
         self.candidates = candidates
 
     def ranked(
@@ -154,7 +157,8 @@ class Searcher:
         found = self.store.candidates(
             vector, sparse, limit=pool, filters=filters, signals=signals, with_vectors=bool(diversity)
         )
-        ranked = deduplicate(fuse(found, mode, fusion or self.fusion, self.dense_weight))
+        fused = fuse(found, mode, fusion or self.fusion, self.dense_weight)
+        ranked = deduplicate(answer_prior(fused, query, self.answer_weight))
         reranker = self.reranker if rerank is None or rerank is True else rerank or None
         if rerank is True and reranker is None:
             raise ValueError("no reranker is configured (VAKSAM_RERANK)")

@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     dense_weight: float = Field(
         0.5, ge=0, le=1, description="Share of the dense signals in weighted fusion (the rest is lexical)."
     )
+    answer_weight: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="Prior for passages holding the kind of answer a question asks for (a count, a name, "
+        "a date), as a share of the candidates' score spread; 0 turns it off (see search/answer_types.py).",
+    )
     rerank: RerankMode = Field(RerankMode.NONE, description="Reranking stage: none, cross-encoder or sentence-window.")
     rerank_model: str | None = Field(None, description="A local sentence-transformers CrossEncoder folder.")
     rerank_depth: int = Field(20, ge=2, le=200, description="How many of the best passages the reranker re-scores.")

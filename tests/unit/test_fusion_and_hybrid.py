@@ -239,3 +239,45 @@ def test_duplicate_text_shows_once_and_names_every_document():
     assert [k.passage.id for k in kept] == ["a", "e"]
     assert kept[0].passage.also_in == ["page-b", "page-c", "page-d"]
     assert kept[1].passage.also_in == []
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Hur många kom till hälsodagen på Fittja torg?", "number"),
+        ("hur manga besokare kom", "number"),
+        ("What share of the participants were officials?", "number"),
+        ("Vem skrev förordet?", "person"),
+        ("Who lectured on violence prevention?", "person"),
+        ("När hölls konferensen?", "date"),
+        ("Vad innebär en hela kommunen-ansats?", None),
+        ("Varför hade anställningsavtalet fel datum?", None),
+    ],
+)
+def test_question_types(question, kind):
+    from search.answer_types import question_type
+
+    assert question_type(question) == kind
+
+
+def test_answer_prior_lifts_passages_that_hold_the_answer():
+    from search.answer_types import AnswerType, answer_prior, holds_answer
+
+    assert holds_answer("Aktiviteten lockade cirka 300 personer.", AnswerType.NUMBER)
+    assert holds_answer("Av deltagarna var 55 procent tjänstepersoner.", AnswerType.NUMBER)
+    assert not holds_answer("Sidan 12 av rapporten från 2015.", AnswerType.NUMBER)  # pages and years are not counts
+    assert holds_answer("Förordet skrevs av Eva Theisz, generaldirektör.", AnswerType.PERSON)
+    assert holds_answer("Mötet hölls den 15 december.", AnswerType.DATE)
+
+    def item(text: str, score: float) -> ScoredPassage:
+        passage = PassageRecord(id=text, document_id="d", index=0, text=text, start=0, end=1, language="sv")
+        return ScoredPassage(score, passage, None, {})
+
+    items = [item("Hälsodagen på Fittja torg stärker samverkan.", 1.0), item("Den lockade cirka 300 personer.", 0.9)]
+    items.append(item("Annat.", 0.0))
+    lifted = answer_prior(items, "Hur många kom till hälsodagen?", 0.15)
+    assert [i.passage.id for i in lifted][:2] == ["Den lockade cirka 300 personer.", items[0].passage.id]
+    assert lifted[0].signals["answer"] == 1.0 and lifted[0].score == pytest.approx(0.9 + 0.15 * 1.0)
+    untyped = answer_prior(items, "Vad gör hälsodagen?", 0.15)
+    assert [i.passage.id for i in untyped] == [i.passage.id for i in items]
+    assert [i.passage.id for i in answer_prior(items, "Hur många kom?", 0.0)] == [i.passage.id for i in items]
