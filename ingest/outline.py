@@ -2,10 +2,10 @@
 
 Two shapes of real documents hide their outline from ``unstructured``:
 
-* Numbered section lines ("10. Utbildningsplattformen (4 318 001 kronor)") come out as list
+* Numbered section lines ("4. Trygghetsvandringar (250 000 kronor)") come out as list
   items. When the document's own table of contents lists the line, it is a heading.
 * Text scraped from a PDF viewer, and pdfminer's "fast" PDF text, run a heading into the
-  paragraph after it: "... 57 personer. Göteborg Tillsammans med Länsstyrelsen ...". A
+  paragraph after it: "... 40 personer. Malmö Tillsammans med kommunen ...". A
   heading is cut out where a short phrase after a sentence end is followed by a capitalised
   common word that opens the next sentence ("Tillsammans", "Detta", "Syftet"). Swedish
   capitalises no common noun mid-sentence, so such a word after a short phrase marks a
@@ -15,8 +15,8 @@ Two shapes of real documents hide their outline from ``unstructured``:
   Hållbara investeringar" stay sentences.
 
 Passages then follow these headings and carry them as section, which the lexical index
-reads as context: on the dev questions this took "who wrote the foreword" and "how many
-came to the seminar in Göteborg" from rank > 10 and 2 to rank 1 (see the issue 4 note).
+reads as context: on the dev questions hybrid MRR@10 went from .687 to .717 (see the issue 4
+note).
 
 Usage::
 
@@ -105,7 +105,7 @@ def _glued_heading(tokens: list[re.Match], start: int, toc: str, zipf) -> tuple[
 
 
 def _is_name(words: list[str], zipf: Callable[[str], float]) -> bool:
-    """ "Pernilla Vera" or "Eva Theisz": two or more words none of which is a common word."""
+    """ "Karin Lindqvist" or "Anna Berg": two or more words none of which is a common word."""
     return len(words) >= 2 and all(zipf(w.lower()) < MIN_COMMON_ZIPF for w in words)
 
 

@@ -203,8 +203,8 @@ def embedding_text(title: str | None, passage: PassageRecord, with_context: bool
     """What the model embeds: the passage, optionally led by its document title and section.
 
     The stored and displayed text stays the passage alone; the context only helps the
-    vector say what the passage is about (a bare "Till seminariet kom 98 personer."
-    means little without "Frukostseminarier"). See ``benchmarks/passage_size.py``.
+    vector say what the passage is about (a bare "Till mötet kom 40 personer."
+    means little without "Trygghetsvandring i Alby"). See ``benchmarks/passage_size.py``.
     """
     if not with_context:
         return passage.text
@@ -215,7 +215,7 @@ def embedding_text(title: str | None, passage: PassageRecord, with_context: bool
 
 def lexical_context(title: str | None, passage: PassageRecord, running_heads: Sequence[str] = ()) -> str:
     """Title, running heads and headings, added to a passage's lexical vector (not its text or
-    dense vector): "Långt ifrån lagom" on every slide names the presentation each slide is from."""
+    dense vector): a title repeated on every slide names the presentation each slide is from."""
     parts = [t for t in [title, *running_heads, *passage.section] if t]
     return "\n".join(t for i, t in enumerate(parts) if t not in parts[:i])
 

@@ -1,13 +1,13 @@
 """What kind of answer a question asks for, and a small prior for passages that hold one.
 
-"Hur många kom till hälsodagen?" wants a count ("cirka 300 personer"), "Vem skrev
-förordet?" a person ("Eva Theisz"), "När ...?" a date. Neither e5-small nor BM25 sees
-that: the passage that describes the day outranks the one that counts its visitors. So
+"Hur många gick trygghetsvandringen?" wants a count ("cirka 40 personer"), "Vem ledde
+projektet?" a person ("Karin Lindqvist"), "När ...?" a date. Neither e5-small nor BM25 sees
+that: the passage that describes the walk outranks the one that counts who came. So
 after fusion, passages holding the asked-for kind of answer get ``weight`` × the spread of
 the candidates' fused scores added (scale-free, so it means the same under every fusion).
 
 Question types are read from the question's own words (Swedish and English); answers by
-shape: a number with a count unit ("55 procent", "98 personer", "4 318 001 kronor"), two
+shape: a number with a count unit ("12 procent", "40 personer", "250 000 kronor"), two
 or more capitalised words in a row (a name), a day-month date or an ISO date.
 
 Measured with weighted fusion (dev: ``vaksam eval --compare``; SweQuAD-MC: the same
@@ -26,8 +26,8 @@ weight    dev MRR@10   SweQuAD nDCG@10 (typed)
 
 Usage::
 
-    kind = question_type("Hur många kom till hälsodagen?")  # AnswerType.NUMBER
-    holds_answer("Aktiviteten lockade cirka 300 personer.", kind)  # True
+    kind = question_type("Hur många gick trygghetsvandringen?")  # AnswerType.NUMBER
+    holds_answer("Vandringen lockade cirka 40 personer.", kind)  # True
 """
 
 from __future__ import annotations

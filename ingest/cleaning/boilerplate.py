@@ -61,7 +61,7 @@ _SENTENCE_END = re.compile(r"[.!?:;]\W*$")
 class BoilerplateReport:
     dropped: Counter[str] = field(default_factory=Counter)
     site_dropped: list[str] = field(default_factory=list)
-    # What the running heads and slide headers said ("Långt ifrån lagom" on every slide): the
+    # What the running heads and slide headers said (a deck's title on every slide): the
     # document's own name for itself, kept as lexical context although it leaves the passages.
     running_heads: list[str] = field(default_factory=list)
 

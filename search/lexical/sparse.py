@@ -9,7 +9,7 @@ collection (as Qdrant's own BM25 does): passages are cut to a token budget, so
 their term counts cluster tightly (median 69 terms on the bundled corpus).
 
 Title and section headings are added to each passage with ``context_weight``: they
-say what a bare "Till seminariet kom 98 personer." is about (dev MRR@10 of BM25
+say what a bare "Till mötet kom 40 personer." is about (dev MRR@10 of BM25
 .619 -> .639 at weight 1, SweQuAD-MC unchanged).
 
 Term ids are the first four bytes of a BLAKE2b hash: stable across processes and
@@ -18,8 +18,8 @@ machines (Python's ``hash`` is salted) and with negligible collisions at 2^32.
 Usage::
 
     encoder = SparseEncoder(SwedishAnalyzer.default())
-    vector = encoder.encode_passage("Till seminariet kom 98 personer.", context="Göteborg")
-    query = encoder.encode_query("Hur många kom till seminariet i Göteborg?")
+    vector = encoder.encode_passage("Till mötet kom 40 personer.", context="Trygghetsvandring i Alby")
+    query = encoder.encode_query("Hur många gick trygghetsvandringen i Alby?")
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Each candidate's sentences are embedded in overlapping windows of ``window``
 sentences at query time, and the passage is re-scored by its best window's
 similarity to the query, mixed with its fused score (``weight``). It asks whether
-an answer spread over two sentences ("Seminariet i Göteborg ... Till seminariet kom
-98 personer.") is judged better together than passage-wide or one sentence at a time.
+an answer spread over two sentences ("Vandringen i Alby ... Till mötet kom
+40 personer.") is judged better together than passage-wide or one sentence at a time.
 
 Measured (``vaksam eval --compare``, dev questions): hybrid MRR@10 .743, hybrid + this
 reranker .730 at ~25x the latency (before headings were recovered it gained .009). It does
