@@ -245,17 +245,7 @@ def evaluate_beir(
                     doc.title, passages, encoder, service.sparse_encoder, settings, running_heads=doc.running_heads
                 )
                 store.replace_document(doc, passages, vectors)
-            searcher = Searcher(
-                encoder,
-                store,
-                service.sparse_encoder,
-                fusion=settings.fusion,
-                dense_weight=settings.dense_weight,
-                answer_weight=settings.answer_weight,
-                candidates=settings.candidates,
-                reranker=service.reranker,
-                rerank_depth=settings.rerank_depth,
-            )
+            searcher = Searcher.from_settings(encoder, store, service.sparse_encoder, settings, service.reranker)
             reports = [_search_beir(searcher, v, queries, qrels, folder.name, progress) for v in variants]
         finally:
             store.close()

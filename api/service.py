@@ -79,19 +79,7 @@ class VaksamService:
 
     @cached_property
     def searcher(self) -> Searcher:
-        s = self.settings
-        return Searcher(
-            self.encoder,
-            self.store,
-            self.sparse_encoder,
-            mode=s.search_mode,
-            fusion=s.fusion,
-            dense_weight=s.dense_weight,
-            answer_weight=s.answer_weight,
-            candidates=s.candidates,
-            reranker=self.reranker,
-            rerank_depth=s.rerank_depth,
-        )
+        return Searcher.from_settings(self.encoder, self.store, self.sparse_encoder, self.settings, self.reranker)
 
     def close(self) -> None:
         """Release the index (the embedded one is one process's at a time); the next call reopens it."""

@@ -32,6 +32,7 @@ from search.lexical.sparse import SparseEncoder
 from search.modes import Fusion, GroupBy, SearchMode
 from search.records import DocumentRef, Hit, HitGroup, SearchResult
 from search.rerank.base import Reranker
+from search.settings import Settings
 from search.store import DENSE, LEXICAL, SENTENCES, QdrantStore, ScoredPassage
 from search.text import best_sentence, fold
 
@@ -123,6 +124,29 @@ class Searcher:
         self.dense_weight = dense_weight
         self.answer_weight = answer_weight
         self.candidates = candidates
+
+    @classmethod
+    def from_settings(
+        cls,
+        encoder: Encoder,
+        store: QdrantStore,
+        sparse_encoder: SparseEncoder | None,
+        settings: Settings,
+        reranker: Reranker | None = None,
+    ) -> Searcher:
+        """A searcher tuned by the ``VAKSAM_`` settings (mode, fusion, weights, candidates, rerank depth)."""
+        return cls(
+            encoder,
+            store,
+            sparse_encoder,
+            mode=settings.search_mode,
+            fusion=settings.fusion,
+            dense_weight=settings.dense_weight,
+            answer_weight=settings.answer_weight,
+            candidates=settings.candidates,
+            reranker=reranker,
+            rerank_depth=settings.rerank_depth,
+        )
 
     def ranked(
         self,
