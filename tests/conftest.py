@@ -114,3 +114,16 @@ def service(settings, tiny_encoder):
     svc = VaksamService(settings, encoder=tiny_encoder)
     yield svc
     svc.close()
+
+
+ONE_DOCUMENT_TEXT = "Syftet med resan är att arbeta med våldsprevention utifrån en socioekologisk modell."
+
+
+@pytest.fixture
+def indexed(service, tmp_path):
+    """The service with one small document ("Tjänsteresa till USA") indexed."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "resa.txt").write_text("Tjänsteresa till USA\n\n" + ONE_DOCUMENT_TEXT, encoding="utf-8")
+    service.ingest([corpus], progress=False)
+    return service

@@ -7,17 +7,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.cli import app as cli_app
 from search.settings import get_settings
-
-TEXT = "Syftet med resan är att arbeta med våldsprevention utifrån en socioekologisk modell."
-
-
-@pytest.fixture
-def indexed(service, tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "resa.txt").write_text("Tjänsteresa till USA\n\n" + TEXT, encoding="utf-8")
-    service.ingest([corpus], progress=False)
-    return service
+from tests.conftest import ONE_DOCUMENT_TEXT as TEXT
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from api.app import create_app
 from api.keys import KeyFileError, KeyStore
 from api.protection import RateLimiter
 
-TEXT = "Syftet med resan är att arbeta med våldsprevention utifrån en socioekologisk modell."
 HOSTILE = (
     "Rutin för hot och våld\n\n"
     'Vid hot ring larmcentralen. <script>window.__pwned = 1</script> <img src=x onerror="window.__pwned = 2">\n'
@@ -20,15 +19,6 @@ def _client(service, **changes):
     settings = service.settings.model_copy(update=changes)
     service.settings = settings
     return TestClient(create_app(settings=settings, service=service))
-
-
-@pytest.fixture
-def indexed(service, tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "resa.txt").write_text("Tjänsteresa till USA\n\n" + TEXT, encoding="utf-8")
-    service.ingest([corpus], progress=False)
-    return service
 
 
 @pytest.fixture
