@@ -466,7 +466,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 
-    web.mount(app, settings)
+    web.mount(app)
     return app
 
 

@@ -14,8 +14,6 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from search.settings import Settings
-
 STATIC = Path(__file__).parent / "static"
 # FastAPI's /docs and /redoc load Swagger UI / ReDoc from jsDelivr and start them inline.
 DOCS_CSP = (
@@ -26,7 +24,7 @@ DOCS_CSP = (
 )
 
 
-def mount(app: FastAPI, settings: Settings) -> None:
+def mount(app: FastAPI) -> None:
     """``/`` (the page), ``/widget.js`` and ``/static/*``."""
 
     @app.get("/", include_in_schema=False)
