@@ -9,8 +9,9 @@ Every request gets a request id, a JSON log line, metrics, security headers and 
 per-client rate limit; other origins get CORS only when ``VAKSAM_CORS_ORIGINS`` lists them.
 
 Handlers are plain ``def`` functions: FastAPI runs them in its thread pool, so embedding
-a query (CPU work) never blocks the event loop. The embedded Qdrant engine is not safe
-for concurrent calls, so index work is serialised by one lock.
+a query (CPU work) never blocks the event loop and searches run side by side. The store's
+readers-writer gate (:mod:`search.concurrency`) keeps a document swap invisible to them;
+uploads and deletes also take one write lock here, because an ingest run is not reentrant.
 
 Usage::
 
@@ -128,15 +129,13 @@ def _client(request: Request) -> str:
 def create_app(settings: Settings | None = None, service: VaksamService | None = None) -> FastAPI:
     """Build the app; pass a ready ``service`` in tests, or let it load from settings."""
     settings = settings or (service.settings if service else get_settings())
-    lock = threading.Lock()
+    writing = threading.Lock()  # one ingest or delete at a time; searches never wait for it
     keys = KeyStore(settings.keys_file)
     limiter = RateLimiter(settings.rate_limit) if settings.rate_limit else None
     state: dict[str, VaksamService] = {}
 
     def index_size() -> tuple[int, int]:
-        svc = state["service"]
-        with lock:
-            health = svc.health()
+        health = state["service"].health()
         return health["documents"], health["passages"]
 
     metrics = Metrics(index_size)
@@ -310,10 +309,9 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         """Passages that answer the question, best first, never the same text twice. Each hit has
         its best sentence as ``snippet`` and ``highlights``: character spans of the query's words in
         it (``text_highlights`` for the whole passage), so pages mark them without HTML."""
-        with lock:
-            return svc.search(
-                q, limit, filters=filters, mode=mode, group_by=group_by, group_size=group_size, diversity=diversity
-            )
+        return svc.search(
+            q, limit, filters=filters, mode=mode, group_by=group_by, group_size=group_size, diversity=diversity
+        )
 
     @reads.get(
         "/similar/{passage_id}",
@@ -327,12 +325,11 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         limit: Annotated[int, Query(ge=1, le=100, description="Number of passages")] = 10,
     ) -> SimilarResult:
         """Passages from other documents most like this one: precedents for what it describes."""
-        with lock:
-            found = svc.similar(passage_id, limit)
-            if found is None:
-                raise HTTPException(404, f"no passage with id {passage_id!r}")
-            passage = svc.passage(passage_id)
-            hits = [svc.searcher.hit(item, []) for item in found]
+        found = svc.similar(passage_id, limit)
+        if found is None:
+            raise HTTPException(404, f"no passage with id {passage_id!r}")
+        passage = svc.passage(passage_id)
+        hits = [svc.searcher.hit(item, []) for item in found]
         return SimilarResult(passage_id=passage_id, document_id=passage.document_id, total=len(hits), hits=hits)
 
     @reads.get("/facets", response_model=Facets, responses=_errors(422, *read_errors), tags=["search"])
@@ -343,9 +340,8 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
     ) -> Facets:
         """Documents per organisation, type, program, year and language, and passages per
         document: for a query's best passages, or for the whole index without ``q``."""
-        with lock:
-            counts = svc.facets(q, filters=filters)
-            titles = {d.id: d.title for d in svc.documents()}
+        counts = svc.facets(q, filters=filters)
+        titles = {d.id: d.title for d in svc.documents()}
         labels = {"programs": program_names(), "document_type": document_type_names(), "document": titles}
         return Facets(
             query=q,
@@ -361,8 +357,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         status: Annotated[DocumentStatus | None, Query(description="Only documents with this status")] = None,
     ) -> DocumentList:
         """Every known document with its status (indexed, duplicate, failed), passage count and metadata."""
-        with lock:
-            docs = svc.documents()
+        docs = svc.documents()
         if status is not None:
             docs = [d for d in docs if d.status == status]
         return DocumentList(total=len(docs), documents=docs)
@@ -374,22 +369,20 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         tags=["documents"],
     )
     def document(document_id: str, svc: Service) -> DocumentDetail:
-        with lock:
-            doc = svc.document(document_id)
-            if doc is None:
-                raise HTTPException(404, f"no document with id {document_id!r}")
-            passages = svc.document_passages(document_id)
+        doc = svc.document(document_id)
+        if doc is None:
+            raise HTTPException(404, f"no document with id {document_id!r}")
+        passages = svc.document_passages(document_id)
         return DocumentDetail(**doc.model_dump(), passage_ids=[p.id for p in passages])
 
     @reads.get(
         "/passages/{passage_id}", response_model=PassageDetail, responses=_errors(404, *read_errors), tags=["documents"]
     )
     def passage(passage_id: str, svc: Service) -> PassageDetail:
-        with lock:
-            found = svc.passage(passage_id)
-            if found is None:
-                raise HTTPException(404, f"no passage with id {passage_id!r}")
-            doc = svc.document(found.document_id)
+        found = svc.passage(passage_id)
+        if found is None:
+            raise HTTPException(404, f"no passage with id {passage_id!r}")
+        doc = svc.document(found.document_id)
         return PassageDetail(**found.model_dump(), document=doc)
 
     # -- writes ----------------------------------------------------------------------------
@@ -414,7 +407,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         except UploadError as exc:
             raise HTTPException(exc.status, str(exc)) from None
         svc: VaksamService = request.app.state.service
-        result = await run_in_threadpool(_ingest_upload, svc, path, lock, metrics)
+        result = await run_in_threadpool(_ingest_upload, svc, path, writing, metrics)
         if not result.created:
             response.status_code = 200
         log = logging.getLogger("vaksam.api")
@@ -425,7 +418,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
     def delete(document_id: str, svc: Service, key: Annotated[ApiKey, Depends(require_key)]) -> Response:
         """Remove a document from the index (and its file, when it was uploaded). Documents that
         shared its passages or duplicated it are re-indexed on their own."""
-        with lock:
+        with writing:
             summary = svc.delete_document(document_id)
         if summary is None:
             raise HTTPException(404, f"no document with id {document_id!r}")
@@ -440,8 +433,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz(svc: Service) -> Health:
         """The server answers; with the index's size."""
-        with lock:
-            return Health(**svc.health())
+        return Health(**svc.health())
 
     @app.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}}, tags=["operations"])
     def readyz(request: Request) -> JSONResponse:
@@ -451,8 +443,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         index, detail = False, None
         if svc is not None:
             try:
-                with lock:
-                    svc.store.count_passages()
+                svc.store.count_passages()
                 index = True
             except Exception as exc:  # noqa: BLE001 - readiness reports any failure of the index
                 detail = f"the index does not answer: {exc}"
@@ -491,14 +482,12 @@ def _body_limit(request: Request, settings: Settings) -> int:
 
 
 def _ingest_upload(svc: VaksamService, path: Path, lock: threading.Lock, metrics: Metrics) -> UploadResult:
-    with lock:
-        summary = svc.ingest([path], progress=False)
-        doc = svc.document(document_id_for(path))
+    summary = svc.ingest([path], progress=False)
+    doc = svc.document(document_id_for(path))
     if summary.failed or doc is None:
         metrics.ingested.labels("failed").inc()
         reason = summary.failed[0].reason if summary.failed else "the document could not be indexed"
-        with lock:
-            svc.delete_document(document_id_for(path))
+        svc.delete_document(document_id_for(path))
         path.unlink(missing_ok=True)
         raise HTTPException(422, f"{path.name}: {reason}")
     outcome = "unchanged" if summary.skipped else ("duplicate" if summary.duplicates else "indexed")

@@ -5,6 +5,7 @@ Usage::
     vaksam ingest data/corpus --prune
     vaksam search "Vilka kommuner har infört MVP i skolan?" --limit 5
     vaksam serve --port 8000
+    vaksam export --to-url http://qdrant:6333
     vaksam eval --queries ../shared/eval/dev_queries.jsonl
 """
 
@@ -23,9 +24,9 @@ from pydantic import ValidationError
 from api.service import QueryError, VaksamService
 from search.embedding.resolve import ModelNotAvailableError
 from search.filters import SearchFilters
-from search.modes import GroupBy, SearchMode
+from search.modes import GroupBy, IndexEngine, SearchMode
 from search.settings import Settings, get_settings
-from search.store import StoreError
+from search.store import QdrantStore, StoreError
 
 app = typer.Typer(
     help="Vaksam: semantisk sökning i svenska dokument om våldsprevention.", no_args_is_help=True, add_completion=False
@@ -231,16 +232,30 @@ def documents(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default VAKSAM_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default VAKSAM_PORT).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Processes; more than one needs a Qdrant server (VAKSAM_QDRANT_URL).")
+    ] = 1,
 ) -> None:
-    """Serve the search page (/), the widget (/widget.js) and the HTTP API (/api/v1, docs at /docs)."""
+    """Serve the search page (/), the widget (/widget.js) and the HTTP API (/api/v1, docs at /docs).
+
+    One process serves searches in parallel threads (the model and the edge engine release the
+    GIL). Several processes need a shared index: the embedded one belongs to one process, so
+    ``--workers`` above 1 is for a Qdrant server (see docs/deployment.md)."""
     import uvicorn
 
     from api.app import create_app
     from api.observability import configure_json_logging
 
     settings = get_settings()
+    if workers > 1 and not settings.qdrant_url:
+        _fail(
+            "--workers above 1 needs VAKSAM_QDRANT_URL: the embedded index at "
+            f"{settings.qdrant_path} can be open in one process only. One process already answers "
+            "searches in parallel threads; for more, run a Qdrant server (docs/deployment.md)."
+        )
     try:
-        application = create_app(settings)
+        # several workers each build their app from the environment; one is built here to fail early
+        application = create_app(settings) if workers == 1 else "api.app:create_app"
         log_config = None
         if settings.log_json:
             configure_json_logging()
@@ -254,9 +269,59 @@ def serve(
             log_config=log_config,
             proxy_headers=True,
             forwarded_allow_ips=settings.forwarded_allow_ips,
+            workers=workers,
+            factory=workers > 1,
         )
     except (StoreError, ModelNotAvailableError) as exc:
         _fail(str(exc))
+
+
+@app.command()
+def export(
+    to_url: Annotated[str | None, typer.Option("--to-url", help="A Qdrant server, e.g. http://qdrant:6333.")] = None,
+    to_path: Annotated[Path | None, typer.Option("--to-path", help="Another embedded index folder.")] = None,
+    engine: Annotated[IndexEngine, typer.Option(help="Engine of the --to-path folder.")] = IndexEngine.EDGE,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="VAKSAM_EXPORT_API_KEY", help="API key of the target server.")
+    ] = None,
+    collection: Annotated[str | None, typer.Option(help="Target collection (default: the same name).")] = None,
+) -> None:
+    """Copy the index, vectors included, to a Qdrant server or another folder: nothing is re-embedded.
+
+    Run it with the API stopped (the embedded index belongs to one process), then point
+    VAKSAM_QDRANT_URL at the server. Running it again overwrites the same ids."""
+    if (to_url is None) == (to_path is None):
+        _fail("give exactly one target: --to-url http://host:6333 or --to-path FOLDER")
+    settings = get_settings()
+    update: dict = {"collection": collection or settings.collection}
+    if to_url:
+        update |= {"qdrant_url": to_url, "qdrant_api_key": api_key}
+    else:
+        if to_path.resolve() == settings.qdrant_path.resolve() and not settings.qdrant_url:
+            _fail(f"{to_path} is the index being exported; choose another folder")
+        update |= {"qdrant_url": None, "qdrant_path": to_path, "index_engine": engine}
+    try:
+        target_settings = Settings.model_validate({**settings.model_dump(), **update})
+    except ValidationError as exc:
+        _fail(f"invalid target: {exc.errors()[0]['msg']}")
+    try:
+        source = QdrantStore.from_settings(settings)
+        if not source.exists():
+            _fail(f"there is no index to export at {settings.qdrant_url or settings.qdrant_path}")
+        target = QdrantStore.from_settings(target_settings)
+        try:
+            passages, documents = source.copy_to(target)
+        finally:
+            target.close()
+            source.close()
+    except StoreError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - an unreachable or refusing server: say which and why
+        if type(exc).__module__.startswith(("qdrant_client", "httpx", "httpcore")) or isinstance(exc, OSError):
+            _fail(f"the target {to_url or to_path} did not accept the copy: {exc}")
+        raise
+    where = to_url or to_path
+    typer.echo(f"{passages} passager och {documents} dokument kopierade till {where} ({update['collection']})")
 
 
 keys_app = typer.Typer(help="API keys for uploads and deletes (and reads, with VAKSAM_READ_REQUIRES_KEY).")

@@ -169,7 +169,7 @@ class VaksamService:
         if self._index_checked:
             return
         store = self.store
-        if store.client.collection_exists(store.collection):
+        if store.exists():
             store.check_collection()
         self._index_checked = True
 
@@ -209,7 +209,7 @@ class VaksamService:
         return {
             "status": "ok",
             "collection": store.collection,
-            "backend": "server" if store.remote else "embedded",
+            "backend": store.engine.name,
             "model": store.model_info().get("model", self.settings.embedding_model),
             "documents": sum(d.status == "indexed" for d in store.list_documents()),
             "passages": store.count_passages(),

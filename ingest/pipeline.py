@@ -45,7 +45,7 @@ from search.text import sentence_texts
 
 log = logging.getLogger(__name__)
 CHUNKER_VERSION = "8"  # bump when parsing, cleaning or chunking changes what a file becomes
-STAGES = ("parse", "clean", "chunk", "embed", "lexical", "write")
+STAGES = ("parse", "clean", "chunk", "embed", "lexical", "write", "optimize")
 
 
 @dataclass
@@ -293,6 +293,9 @@ class Ingestor:
         self._recheck_site_boilerplate(summary)
         summary.duplicates = list(dict.fromkeys([*summary.duplicates, *self._absorbed]))
         self._absorbed = []
+        optimizing = time.perf_counter()
+        self.store.optimize()  # HNSW and payload indexes once per run, not per document
+        summary.stage_seconds["optimize"] = time.perf_counter() - optimizing
         summary.seconds = time.perf_counter() - started
         return summary
 

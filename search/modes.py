@@ -48,3 +48,14 @@ class RerankMode(_Choice):
     NONE = "none"
     CROSS_ENCODER = "cross-encoder"
     SENTENCE_WINDOW = "sentence-window"
+
+
+class IndexEngine(_Choice):
+    """The embedded engine behind ``data/index`` (a Qdrant server, when configured, wins over both).
+
+    * ``edge``: Qdrant's Rust engine in process (``qdrant-edge-py``), HNSW and payload indexes;
+    * ``local``: qdrant-client's pure-Python local mode (a brute-force stand-in, for old folders).
+    """
+
+    EDGE = "edge"
+    LOCAL = "local"

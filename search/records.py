@@ -86,7 +86,6 @@ class PassageRecord(BaseModel):
     fingerprint: str = Field("", description="Hash of the folded text; equal texts share it.")
     also_in: list[str] = Field(default_factory=list, description="Other documents that hold this same passage.")
     version: str = ""
-    live: bool = True
     organisation: str | None = None
     document_type: str | None = None
     programs: list[str] = Field(default_factory=list)

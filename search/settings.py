@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from search.modes import Fusion, RerankMode, SearchMode
+from search.modes import Fusion, IndexEngine, RerankMode, SearchMode
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 
@@ -40,6 +40,14 @@ class Settings(BaseSettings):
         description="Where converted models are cached.",
     )
     qdrant_path: Path = Field(Path("data/index"), description="Folder of the embedded Qdrant index.")
+    index_engine: IndexEngine = Field(
+        IndexEngine.EDGE,
+        description="Embedded engine: edge (Qdrant's Rust engine in process) or local (qdrant-client's "
+        "pure-Python mode); ignored when VAKSAM_QDRANT_URL is set.",
+    )
+    search_threads: int | None = Field(
+        None, ge=1, le=64, description="Threads of the edge engine's search pool (default: one per core)."
+    )
     qdrant_url: AnyHttpUrl | None = Field(None, description="Qdrant server URL; when set, the server is used.")
     qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server.")
     collection: str = Field("vaksam", pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Qdrant collection name.")

@@ -1,5 +1,9 @@
 """The Qdrant index behind one small class, embedded on disk or on a server.
 
+The store holds Vaksam's index logic (versions swapped without a mixed state, shared passages,
+filters, candidate retrieval); the engine under it (:mod:`search.engines`) only runs requests:
+Qdrant's Rust engine in process by default, a Qdrant server, or qdrant-client's local mode.
+
 Two collections: ``<name>`` holds one point per passage, ``<name>_documents`` one
 vector-less point per document. A passage point carries three vectors:
 
@@ -15,7 +19,7 @@ because mixing vector spaces silently ruins every result.
 
 Usage::
 
-    store = QdrantStore.from_settings(settings)
+    store = QdrantStore.from_settings(settings)  # engine from VAKSAM_QDRANT_URL / VAKSAM_INDEX_ENGINE
     store.ensure_collections(model_name="intfloat/multilingual-e5-small", dimension=384)
     store.replace_document(doc, passages, PassageVectors(dense, sparse, sentences))
     candidates = store.candidates(query_vector, query_sparse, limit=100, filters=filters)
@@ -23,14 +27,18 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
-from qdrant_client import QdrantClient, models
+from qdrant_client import models
 
+from search.concurrency import ReadWriteLock
+from search.engines import CollectionSpec, Engine, EngineLockedError, open_engine
 from search.filters import SearchFilters
 from search.lexical.sparse import SparseVector
 from search.records import HIDDEN_DOCUMENT_FIELDS, DocumentRecord, PassageRecord, point_id
@@ -40,8 +48,9 @@ log = logging.getLogger(__name__)
 
 _UPSERT_BATCH = 256
 _SCROLL_PAGE = 512
-SCHEMA = 2  # 1: one unnamed dense vector; 2: dense + sentences + lexical
+SCHEMA = 3  # 1: one unnamed dense vector; 2: dense + sentences + lexical; 3: staged/live as a keyword
 DENSE, SENTENCES, LEXICAL = "dense", "sentences", "lexical"
+STATE, LIVE, STAGED = "state", "live", "staged"  # a keyword: qdrant-edge 0.9 cannot match booleans
 SIGNALS = (DENSE, SENTENCES, LEXICAL)
 
 
@@ -86,6 +95,31 @@ class ScoredPassage:
     vector: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _reading(method: F) -> F:
+    """Searches and reads share the store's gate."""
+
+    @functools.wraps(method)
+    def wrapper(self: QdrantStore, *args, **kwargs):
+        with self.gate.read():
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _writing(method: F) -> F:
+    """Writes hold the gate alone, so no search sees a document half swapped."""
+
+    @functools.wraps(method)
+    def wrapper(self: QdrantStore, *args, **kwargs):
+        with self.gate.write():
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _document_point_id(document_id: str) -> str:
     return point_id(f"document:{document_id}")
 
@@ -93,67 +127,54 @@ def _document_point_id(document_id: str) -> str:
 class QdrantStore:
     """Passages and documents in Qdrant; the only module that talks to the engine."""
 
-    def __init__(self, client: QdrantClient, collection: str, *, remote: bool = False) -> None:
-        self.client = client
+    def __init__(self, engine: Engine, collection: str) -> None:
+        self.engine = engine
         self.collection = collection
         self.documents_collection = f"{collection}_documents"
-        self.remote = remote
+        self.gate = ReadWriteLock(shared_reads=engine.thread_safe)
+
+    @property
+    def remote(self) -> bool:
+        return self.engine.remote
 
     @classmethod
     def from_settings(cls, settings: Settings) -> QdrantStore:
-        if settings.qdrant_url:
-            client = QdrantClient(url=str(settings.qdrant_url), api_key=settings.qdrant_api_key, timeout=30)
-            return cls(client, settings.collection, remote=True)
-        path = settings.qdrant_path
-        path.mkdir(parents=True, exist_ok=True)
         try:
-            client = QdrantClient(path=str(path))
-        except RuntimeError as exc:
-            if "already accessed" in str(exc):
-                raise IndexLockedError(
-                    f"the index at {path} is open in another Vaksam process (for example `vaksam serve`); "
-                    "stop it or use the HTTP API, or set VAKSAM_QDRANT_URL to share a Qdrant server"
-                ) from exc
-            raise
-        return cls(client, settings.collection)
+            return cls(open_engine(settings), settings.collection)
+        except EngineLockedError:
+            raise IndexLockedError(
+                f"the index at {settings.qdrant_path} is open in another Vaksam process (for example "
+                "`vaksam serve`); stop it or use the HTTP API, or set VAKSAM_QDRANT_URL to share a Qdrant server"
+            ) from None
 
     def close(self) -> None:
-        self.client.close()
+        self.engine.close()
+
+    @_reading  # changes no content: searches go on while the engine builds indexes
+    def optimize(self) -> None:
+        """Build the vector and payload indexes after a batch of writes, so searches do not pay for it."""
+        self.engine.optimize(self.collection)
+        self.engine.flush()
+
+    @_reading
+    def exists(self) -> bool:
+        return self.engine.exists(self.collection)
 
     # -- collections -------------------------------------------------------------------------
+    @_writing
     def ensure_collections(self, model_name: str, dimension: int) -> None:
         """Create both collections, or check that the existing ones fit this model."""
-        if self.client.collection_exists(self.collection):
+        if self.engine.exists(self.collection):
             self.check_collection(model_name, dimension)
         else:
-            cosine = models.Distance.COSINE
-            self.client.create_collection(
-                self.collection,
-                vectors_config={
-                    DENSE: models.VectorParams(size=dimension, distance=cosine),
-                    SENTENCES: models.VectorParams(
-                        size=dimension,
-                        distance=cosine,
-                        multivector_config=models.MultiVectorConfig(comparator=models.MultiVectorComparator.MAX_SIM),
-                        hnsw_config=models.HnswConfigDiff(m=0),  # re-scoring only, never searched
-                    ),
-                },
-                sparse_vectors_config={LEXICAL: models.SparseVectorParams(modifier=models.Modifier.IDF)},
-                metadata={"model": model_name, "dimension": dimension, "schema": SCHEMA},
-            )
-            if self.remote:
-                keyword = models.PayloadSchemaType.KEYWORD
-                for field in ("document_id", "language", "fingerprint", "also_in", "organisation", "document_type"):
-                    self.client.create_payload_index(self.collection, field, keyword)
-                self.client.create_payload_index(self.collection, "programs", keyword)
-                self.client.create_payload_index(self.collection, "year", models.PayloadSchemaType.INTEGER)
-                self.client.create_payload_index(self.collection, "live", models.PayloadSchemaType.BOOL)
-        if not self.client.collection_exists(self.documents_collection):
-            self.client.create_collection(self.documents_collection, vectors_config={})
+            self.engine.create(self.collection, passage_collection_spec(model_name, dimension))
+        if not self.engine.exists(self.documents_collection):
+            self.engine.create(self.documents_collection, CollectionSpec())
 
+    @_reading
     def check_collection(self, model_name: str | None = None, dimension: int | None = None) -> None:
         """Refuse an index built with another model or by an older Vaksam, saying what to do."""
-        meta = self.client.get_collection(self.collection).config.metadata or {}
+        meta = self.engine.metadata(self.collection)
         if model_name is not None and (meta.get("model") != model_name or int(meta.get("dimension", -1)) != dimension):
             raise ModelMismatchError(
                 f"collection {self.collection!r} was built with model {meta.get('model')!r} "
@@ -168,17 +189,20 @@ class QdrantStore:
                 "Rebuild it with `vaksam ingest --rebuild <folders>`."
             )
 
+    @_reading
     def model_info(self) -> dict:
-        if not self.client.collection_exists(self.collection):
+        if not self.engine.exists(self.collection):
             return {}
-        return dict(self.client.get_collection(self.collection).config.metadata or {})
+        return self.engine.metadata(self.collection)
 
+    @_writing
     def drop(self) -> None:
         for name in (self.collection, self.documents_collection):
-            if self.client.collection_exists(name):
-                self.client.delete_collection(name)
+            if self.engine.exists(name):
+                self.engine.drop(name)
 
     # -- writes ------------------------------------------------------------------------------
+    @_writing
     def replace_document(
         self, document: DocumentRecord, passages: Sequence[PassageRecord], vectors: PassageVectors | np.ndarray
     ) -> list[str]:
@@ -194,73 +218,53 @@ class QdrantStore:
             vectors = PassageVectors(np.asarray(vectors, dtype=np.float32))
         if len(passages) != len(vectors.dense):
             raise ValueError(f"{len(passages)} passages but {len(vectors.dense)} vectors")
-        self.client.delete(
-            self.collection,
-            points_selector=models.FilterSelector(filter=self._doc_filter(document.id, live=False)),
-            wait=True,
-        )
+        self.engine.delete(self.collection, self._doc_filter(document.id, live=False))
         for start in range(0, len(passages), _UPSERT_BATCH):
             batch = passages[start : start + _UPSERT_BATCH]
             points = [
                 models.PointStruct(
-                    id=p.id, vector=_point_vectors(vectors, start + i), payload={**p.model_dump(), "live": False}
+                    id=p.id, vector=_point_vectors(vectors, start + i), payload={**p.model_dump(), STATE: STAGED}
                 )
                 for i, p in enumerate(batch)
             ]
-            self.client.upsert(self.collection, points=points, wait=True)
+            self.engine.upsert(self.collection, points)
         keep = [p.id for p in passages]
         old = models.Filter(
             must=[_match("document_id", document.id)],
             must_not=[models.HasIdCondition(has_id=keep)] if keep else [],
         )
         orphans = self._sharers(old)
-        self.client.batch_update_points(
-            self.collection,
-            update_operations=[
-                models.SetPayloadOperation(set_payload=models.SetPayload(payload={"live": True}, points=keep or [])),
-                models.DeleteOperation(delete=models.FilterSelector(filter=old)),
-            ]
-            if keep
-            else [models.DeleteOperation(delete=models.FilterSelector(filter=old))],
-            wait=True,
-        )
+        publish = models.SetPayloadOperation(set_payload=models.SetPayload(payload={STATE: LIVE}, points=keep))
+        delete_old = models.DeleteOperation(delete=models.FilterSelector(filter=old))
+        self.engine.batch_update(self.collection, [publish, delete_old] if keep else [delete_old])
         self.put_document(document)
         return orphans
 
+    @_writing
     def put_document(self, document: DocumentRecord) -> None:
         """Write or overwrite a document record alone."""
-        self.client.upsert(
-            self.documents_collection,
-            points=[
-                models.PointStruct(
-                    id=_document_point_id(document.id),
-                    vector={},
-                    payload={
-                        **document.model_dump(mode="json"),
-                        **{name: getattr(document, name) for name in HIDDEN_DOCUMENT_FIELDS},
-                    },
-                )
-            ],
-            wait=True,
-        )
+        payload = {
+            **document.model_dump(mode="json"),
+            **{name: getattr(document, name) for name in HIDDEN_DOCUMENT_FIELDS},
+        }
+        point = models.PointStruct(id=_document_point_id(document.id), vector={}, payload=payload)
+        self.engine.upsert(self.documents_collection, [point])
 
+    @_writing
     def delete_passages(self, document_id: str) -> list[str]:
         """Remove a document's passages (keeping its record); returns documents that shared them."""
         flt = models.Filter(must=[_match("document_id", document_id)])
         orphans = self._sharers(flt)
-        self.client.delete(self.collection, points_selector=models.FilterSelector(filter=flt), wait=True)
+        self.engine.delete(self.collection, flt)
         return orphans
 
+    @_writing
     def delete_document(self, document_id: str) -> list[str]:
         """Remove a document and its passages; returns the documents that depended on it."""
         record = self.get_document(document_id)
         orphans = set(self.delete_passages(document_id))
         self.remove_also_in(document_id)
-        self.client.delete(
-            self.documents_collection,
-            points_selector=models.PointIdsList(points=[_document_point_id(document_id)]),
-            wait=True,
-        )
+        self.engine.delete(self.documents_collection, [_document_point_id(document_id)])
         if record is not None:
             orphans.update(record.duplicates)
         orphans.discard(document_id)
@@ -273,16 +277,17 @@ class QdrantStore:
         return sorted(sharers)
 
     # -- passage sharing ---------------------------------------------------------------------
+    @_reading
     def find_fingerprints(
         self, fingerprints: Sequence[str], exclude_documents: Sequence[str]
     ) -> dict[str, PassageRecord]:
         """Live passages of other documents with these fingerprints, by fingerprint."""
-        if not fingerprints or not self.client.collection_exists(self.collection):
+        if not fingerprints or not self.engine.exists(self.collection):
             return {}
         flt = models.Filter(
             must=[
                 models.FieldCondition(key="fingerprint", match=models.MatchAny(any=list(set(fingerprints)))),
-                _match("live", True),
+                _match(STATE, LIVE),
             ],
             must_not=[models.FieldCondition(key="document_id", match=models.MatchAny(any=list(exclude_documents)))],
         )
@@ -292,54 +297,58 @@ class QdrantStore:
             found.setdefault(passage.fingerprint, passage)
         return found
 
+    @_writing
     def add_also_in(self, passages: Sequence[PassageRecord], document_id: str) -> None:
         """Record that ``document_id`` holds these (canonical) passages too."""
         for passage in passages:
             if document_id not in passage.also_in:
-                self.client.set_payload(
-                    self.collection,
-                    payload={"also_in": sorted({*passage.also_in, document_id})},
-                    points=[passage.id],
-                    wait=True,
+                self.engine.set_payload(
+                    self.collection, {"also_in": sorted({*passage.also_in, document_id})}, [passage.id]
                 )
 
+    @_writing
     def remove_also_in(self, document_id: str) -> None:
         flt = models.Filter(must=[models.FieldCondition(key="also_in", match=models.MatchAny(any=[document_id]))])
         for record in list(self._scroll(self.collection, flt)):
             remaining = [d for d in record.payload.get("also_in") or [] if d != document_id]
-            self.client.set_payload(self.collection, payload={"also_in": remaining}, points=[record.id], wait=True)
+            self.engine.set_payload(self.collection, {"also_in": remaining}, [record.id])
 
     def _doc_filter(self, document_id: str, *, live: bool) -> models.Filter:
-        return models.Filter(must=[_match("document_id", document_id), _match("live", live)])
+        return models.Filter(must=[_match("document_id", document_id), _match(STATE, LIVE if live else STAGED)])
 
     # -- reads -------------------------------------------------------------------------------
-    def _scroll(self, collection: str, flt: models.Filter | None = None) -> Iterable[models.Record]:
+    def _scroll(
+        self, collection: str, flt: models.Filter | None = None, *, with_vectors: bool = False
+    ) -> Iterable[models.Record]:
         offset = None
         while True:
-            records, offset = self.client.scroll(
-                collection, scroll_filter=flt, limit=_SCROLL_PAGE, offset=offset, with_payload=True
+            records, offset = self.engine.scroll(
+                collection, flt, limit=_SCROLL_PAGE, offset=offset, with_vectors=with_vectors
             )
             yield from records
             if offset is None:
                 return
 
+    @_reading
     def list_documents(self) -> list[DocumentRecord]:
-        if not self.client.collection_exists(self.documents_collection):
+        if not self.engine.exists(self.documents_collection):
             return []
         docs = [DocumentRecord(**r.payload) for r in self._scroll(self.documents_collection)]
         return sorted(docs, key=lambda d: (d.title.lower(), d.id))
 
+    @_reading
     def get_document(self, document_id: str) -> DocumentRecord | None:
-        if not self.client.collection_exists(self.documents_collection):
+        if not self.engine.exists(self.documents_collection):
             return None
-        found = self.client.retrieve(self.documents_collection, [_document_point_id(document_id)])
+        found = self.engine.retrieve(self.documents_collection, [_document_point_id(document_id)])
         return DocumentRecord(**found[0].payload) if found else None
 
+    @_reading
     def passage_with_vectors(self, passage_id: str) -> tuple[PassageRecord, np.ndarray, SparseVector | None] | None:
         """A stored passage with its dense and lexical vectors (to find passages like it)."""
-        if not self.client.collection_exists(self.collection):
+        if not self.engine.exists(self.collection):
             return None
-        found = self.client.retrieve(self.collection, [passage_id], with_payload=True, with_vectors=[DENSE, LEXICAL])
+        found = self.engine.retrieve(self.collection, [passage_id], with_vectors=[DENSE, LEXICAL])
         if not found or not isinstance(found[0].vector, dict):
             return None
         vectors = found[0].vector
@@ -347,27 +356,61 @@ class QdrantStore:
         sparse = SparseVector(list(lexical.indices), list(lexical.values)) if lexical is not None else None
         return PassageRecord(**found[0].payload), np.asarray(vectors[DENSE], dtype=np.float32), sparse
 
+    @_reading
     def get_passage(self, passage_id: str) -> PassageRecord | None:
-        if not self.client.collection_exists(self.collection):
+        if not self.engine.exists(self.collection):
             return None
-        found = self.client.retrieve(self.collection, [passage_id], with_payload=True)
+        found = self.engine.retrieve(self.collection, [passage_id])
         return PassageRecord(**found[0].payload) if found else None
 
+    @_reading
     def document_passages(self, document_id: str) -> list[PassageRecord]:
         flt = self._doc_filter(document_id, live=True)
         passages = [PassageRecord(**r.payload) for r in self._scroll(self.collection, flt)]
         return sorted(passages, key=lambda p: p.index)
 
+    @_reading
     def passages_holding(self, document_id: str) -> list[PassageRecord]:
         """Live passages of a document, including those stored once under another (``also_in``)."""
         flt = build_filter(SearchFilters(document=document_id))
         return [PassageRecord(**r.payload) for r in self._scroll(self.collection, flt)]
 
-    def count_passages(self) -> int:
-        if not self.client.collection_exists(self.collection):
-            return 0
-        return self.client.count(self.collection, exact=True).count
+    @_reading
+    def copy_to(self, target: QdrantStore) -> tuple[int, int]:
+        """Copy every passage, with its vectors, and every document record into another store;
+        returns (passages, documents). This is how an embedded index moves to a Qdrant server
+        (``vaksam export``): nothing is re-embedded, ids stay, so an interrupted copy can simply
+        be run again."""
+        self.check_collection()
+        meta = self.engine.metadata(self.collection)
+        target.ensure_collections(meta["model"], int(meta["dimension"]))
+        counts = []
+        for source, dest in (
+            (self.collection, target.collection),
+            (self.documents_collection, target.documents_collection),
+        ):
+            copied, offset = 0, None
+            while True:
+                records, offset = self.engine.scroll(
+                    source, None, limit=_UPSERT_BATCH, offset=offset, with_vectors=True
+                )
+                points = [models.PointStruct(id=str(r.id), vector=r.vector or {}, payload=r.payload) for r in records]
+                if points:
+                    target.engine.upsert(dest, points)
+                copied += len(points)
+                if offset is None:
+                    break
+            counts.append(copied)
+        target.optimize()
+        return counts[0], counts[1]
 
+    @_reading
+    def count_passages(self) -> int:
+        if not self.engine.exists(self.collection):
+            return 0
+        return self.engine.count(self.collection)
+
+    @_reading
     def candidates(
         self,
         vector: np.ndarray | None,
@@ -418,16 +461,16 @@ class QdrantStore:
             )
             for i, name in enumerate(wanted)
         ]
-        responses = self.client.query_batch_points(self.collection, requests=requests)
-        points = {point.id: point for point in responses[0].points}
+        responses = self.engine.query_batch(self.collection, requests)
+        points = {point.id: point for point in responses[0]}
         scores: dict = {pid: {} for pid in points}
         for name, response in zip(wanted, responses, strict=True):
-            for point in response.points:
+            for point in response:
                 if point.id in scores:
                     scores[point.id][name] = float(point.score)
         return self._scored([(points[pid], scores[pid]) for pid in points])
 
-    def _scored(self, items: list[tuple[models.ScoredPoint, dict[str, float]]]) -> list[ScoredPassage]:
+    def _scored(self, items: list[tuple[Any, dict[str, float]]]) -> list[ScoredPassage]:
         documents: dict[str, DocumentRecord | None] = {}
         results = []
         for point, signals in items:
@@ -439,6 +482,31 @@ class QdrantStore:
             vector = np.asarray(vector, dtype=np.float32) if vector is not None else None
             results.append(ScoredPassage(score, passage, documents[passage.document_id], signals, vector))
         return results
+
+
+def passage_collection_spec(model_name: str, dimension: int) -> CollectionSpec:
+    """The passage collection: three vectors, the payload indexes filters use, the model in metadata."""
+    cosine = models.Distance.COSINE
+    keyword = models.PayloadSchemaType.KEYWORD
+    indexes = dict.fromkeys(
+        ("document_id", "language", "fingerprint", "also_in", "organisation", "document_type", "programs", STATE),
+        keyword,
+    )
+    indexes["year"] = models.PayloadSchemaType.INTEGER
+    return CollectionSpec(
+        vectors={
+            DENSE: models.VectorParams(size=dimension, distance=cosine),
+            SENTENCES: models.VectorParams(
+                size=dimension,
+                distance=cosine,
+                multivector_config=models.MultiVectorConfig(comparator=models.MultiVectorComparator.MAX_SIM),
+                hnsw_config=models.HnswConfigDiff(m=0),  # re-scoring only, never searched
+            ),
+        },
+        sparse_vectors={LEXICAL: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+        indexes=indexes,
+        metadata={"model": model_name, "dimension": dimension, "schema": SCHEMA},
+    )
 
 
 def _point_vectors(vectors: PassageVectors, i: int) -> dict:
@@ -460,7 +528,7 @@ def _match(key: str, value) -> models.FieldCondition:
 
 def build_filter(filters: SearchFilters | None) -> models.Filter:
     """Qdrant conditions for the filters; hidden (staged) passages are never returned."""
-    must: list = [_match("live", True)]
+    must: list = [_match(STATE, LIVE)]
     if filters is not None:
         if filters.document:
             must.append(

@@ -50,7 +50,7 @@ def test_documents_passages_and_404s(client):
 
 def test_health_and_openapi(client):
     health = client.get("/healthz").json()
-    assert health["status"] == "ok" and health["documents"] == 1 and health["backend"] == "embedded"
+    assert health["status"] == "ok" and health["documents"] == 1 and health["backend"] == "edge"
     schema = client.get("/api/openapi.json").json()
     assert {
         "/api/v1/search",

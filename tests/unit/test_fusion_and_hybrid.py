@@ -128,8 +128,11 @@ def test_an_index_of_the_old_layout_asks_for_a_rebuild(settings, tiny_encoder, t
     from qdrant_client import QdrantClient, models
 
     from api.service import VaksamService
+    from search.modes import IndexEngine
     from search.store import SchemaMismatchError
 
+    # the layout Vaksam wrote before the edge engine, with qdrant-client's local mode
+    settings = settings.model_copy(update={"index_engine": IndexEngine.LOCAL})
     client = QdrantClient(path=str(settings.qdrant_path))
     client.create_collection(
         settings.collection,

@@ -114,7 +114,7 @@ def test_crash_mid_swap_leaves_the_old_version(service, tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(service.store.client, "batch_update_points", crash)
+    monkeypatch.setattr(service.store.engine, "batch_update", crash)
     summary = service.ingest([corpus], progress=False)
     assert summary.failed and "power cut" in summary.failed[0].reason
     assert [p.text for p in service.document_passages(doc_id)] == old_texts

@@ -1,0 +1,208 @@
+"""One contract for every engine under the store: the edge engine (the embedded default) and
+qdrant-client, whose local mode stands in for a Qdrant server here (no server binary can be
+installed on these machines; the server speaks the same client API).
+
+Every test runs once per engine; the last ones check that both engines rank alike and that an
+index moves from one to the other (``vaksam export``) unchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from search.filters import SearchFilters
+from search.lexical.sparse import SparseVector
+from search.modes import IndexEngine
+from search.records import DocumentRecord, PassageRecord
+from search.store import (
+    IndexLockedError,
+    ModelMismatchError,
+    PassageVectors,
+    QdrantStore,
+    passage_point_id,
+)
+
+DIM = 8
+MODEL = "test/model"
+ENGINES = [IndexEngine.EDGE, IndexEngine.LOCAL]
+
+
+def _settings(settings, engine: IndexEngine, folder: str = "index"):
+    return settings.model_copy(update={"index_engine": engine, "qdrant_path": settings.qdrant_path.parent / folder})
+
+
+@pytest.fixture(params=ENGINES, ids=[e.value for e in ENGINES])
+def store(request, settings):
+    store = QdrantStore.from_settings(_settings(settings, request.param))
+    store.ensure_collections(MODEL, DIM)
+    yield store
+    store.close()
+
+
+def _vector(seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=DIM).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def make_document(doc_id: str, n: int, *, seed: int = 0, language: str = "sv", **meta) -> tuple:
+    """A document with ``n`` passages; term ``i`` of passage ``i`` makes lexical hits predictable."""
+    doc = DocumentRecord(
+        id=doc_id,
+        title=f"Dokument {doc_id}",
+        source=f"/tmp/{doc_id}.txt",
+        language=language,
+        content_hash=f"h{seed}",
+        passages=n,
+        **meta,
+    )
+    passages = [
+        PassageRecord(
+            id=passage_point_id(doc_id, i, f"{doc_id}-{seed}-{i}"),
+            document_id=doc_id,
+            index=i,
+            text=f"passage {i} of {doc_id} version {seed}",
+            start=i * 10,
+            end=i * 10 + 9,
+            language=language,
+            fingerprint=f"{doc_id}-{seed}-{i}",
+            **{k: v for k, v in meta.items() if k in ("organisation", "document_type", "programs", "year")},
+        )
+        for i in range(n)
+    ]
+    dense = np.stack([_vector(seed * 1000 + i) for i in range(n)])
+    sparse = [SparseVector([i % 7, 100 + seed], [1.0 + (seed * 1000 + i) / 1e5, 0.5]) for i in range(n)]  # no ties
+    sentences = [np.stack([dense[i], _vector(seed * 1000 + i + 500)]) for i in range(n)]
+    return doc, passages, PassageVectors(dense, sparse, sentences)
+
+
+def test_collections_metadata_and_model_check(store):
+    assert store.exists() and store.model_info()["model"] == MODEL
+    store.ensure_collections(MODEL, DIM)  # idempotent
+    with pytest.raises(ModelMismatchError, match="rebuild"):
+        store.ensure_collections("other/model", DIM)
+    store.drop()
+    assert not store.exists() and store.count_passages() == 0 and store.list_documents() == []
+
+
+def test_write_read_and_replace_without_a_mixed_state(store):
+    doc, passages, vectors = make_document("a", 3)
+    assert store.replace_document(doc, passages, vectors) == []
+    assert [p.id for p in store.document_passages("a")] == [p.id for p in passages]
+    assert store.get_document("a").title == "Dokument a" and store.count_passages() == 3
+    assert store.get_passage(passages[1].id).text == passages[1].text
+    record, dense, sparse = store.passage_with_vectors(passages[0].id)
+    assert record.id == passages[0].id and np.allclose(dense, vectors.dense[0], atol=1e-5)
+    assert sorted(sparse.indices) == [0, 100]
+    doc2, new, new_vectors = make_document("a", 2, seed=1)
+    store.replace_document(doc2, new, new_vectors)
+    assert [p.text for p in store.document_passages("a")] == [p.text for p in new]
+    assert store.count_passages() == 2  # the old version is gone, nothing staged is left
+
+
+def test_a_crash_in_the_swap_keeps_the_old_version_searchable(store, monkeypatch):
+    doc, passages, vectors = make_document("a", 3)
+    store.replace_document(doc, passages, vectors)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(store.engine, "batch_update", crash)
+    doc2, new, new_vectors = make_document("a", 2, seed=1)
+    with pytest.raises(RuntimeError):
+        store.replace_document(doc2, new, new_vectors)
+    monkeypatch.undo()
+    found = store.candidates(_vector(1000), SparseVector([0, 1, 2], [1, 1, 1]), limit=10)
+    assert {c.passage.id for c in found} == {p.id for p in passages}  # staged passages stay hidden
+    store.replace_document(doc2, new, new_vectors)  # the next write clears the leftovers
+    assert store.count_passages() == 2
+
+
+def test_candidates_carry_every_signal_and_respect_filters(store):
+    store.replace_document(*make_document("a", 4, organisation="Botkyrka kommun", year=2019, programs=["mvp"]))
+    store.replace_document(*make_document("b", 4, seed=2, language="en", document_type="rapport", year=2023))
+    query = _vector(0)  # passage 0 of a
+    found = store.candidates(query, SparseVector([0], [1.0]), limit=5)
+    best = max(found, key=lambda c: c.signals["dense"])
+    assert best.passage.document_id == "a" and best.passage.index == 0
+    assert set(best.signals) == {"dense", "sentences", "lexical"} and best.signals["dense"] == pytest.approx(
+        1, abs=1e-4
+    )
+    assert best.document.title == "Dokument a"
+
+    def docs(**kw) -> set[str]:
+        return {c.passage.document_id for c in store.candidates(query, None, limit=20, filters=SearchFilters(**kw))}
+
+    assert docs() == {"a", "b"}
+    assert docs(language="en") == {"b"}
+    assert docs(organisation="Botkyrka kommun") == {"a"}
+    assert docs(document_type="rapport") == {"b"}
+    assert docs(program="mvp") == {"a"}
+    assert docs(year_from=2020) == {"b"} and docs(year_to=2020) == {"a"} and docs(year_from=2030) == set()
+    assert docs(document="b") == {"b"}
+    excluded = store.candidates(query, None, limit=20, exclude_document="a")
+    assert {c.passage.document_id for c in excluded} == {"b"}
+    only_lexical = store.candidates(None, SparseVector([100 + 2], [1.0]), limit=20, signals=["lexical"])
+    assert {c.passage.document_id for c in only_lexical} == {"b"}
+    with pytest.raises(ValueError, match="valid"):
+        store.candidates(query, None, signals=["colour"])
+
+
+def test_shared_passages_and_deletes(store):
+    doc_a, passages_a, vectors_a = make_document("a", 2)
+    store.replace_document(doc_a, passages_a, vectors_a)
+    store.add_also_in([passages_a[0]], "b")
+    store.put_document(DocumentRecord(id="b", title="B", source="/tmp/b.txt", language="sv", content_hash="x"))
+    holding = store.passages_holding("b")
+    assert [p.id for p in holding] == [passages_a[0].id]
+    assert store.find_fingerprints([passages_a[0].fingerprint], exclude_documents=["b"])
+    assert {c.passage.id for c in store.candidates(_vector(0), None, filters=SearchFilters(document="b"))} == {
+        passages_a[0].id
+    }
+    assert store.delete_document("a") == ["b"]  # b held a passage stored under a: it must be re-ingested
+    assert store.get_document("a") is None and store.count_passages() == 0
+    store.remove_also_in("b")
+    assert store.delete_document("b") == []
+    assert store.list_documents() == []
+
+
+def test_reads_page_through_many_passages(store):
+    store.replace_document(*make_document("big", 1100))  # more than two scroll pages and upsert batches
+    assert store.count_passages() == 1100
+    assert [p.index for p in store.document_passages("big")] == list(range(1100))
+
+
+def test_a_second_process_is_refused_with_advice(settings):
+    for engine in ENGINES:
+        first = QdrantStore.from_settings(_settings(settings, engine, f"locked-{engine.value}"))
+        try:
+            with pytest.raises(IndexLockedError, match="another Vaksam process"):
+                QdrantStore.from_settings(_settings(settings, engine, f"locked-{engine.value}"))
+        finally:
+            first.close()
+        QdrantStore.from_settings(_settings(settings, engine, f"locked-{engine.value}")).close()  # free again
+
+
+def test_both_engines_rank_alike_and_an_index_moves_between_them(settings):
+    edge = QdrantStore.from_settings(_settings(settings, IndexEngine.EDGE, "edge"))
+    local = QdrantStore.from_settings(_settings(settings, IndexEngine.LOCAL, "local"))
+    try:
+        edge.ensure_collections(MODEL, DIM)
+        for i, name in enumerate("abcdef"):
+            edge.replace_document(*make_document(name, 30, seed=i, year=2015 + i))
+        edge.optimize()
+        copied = edge.copy_to(local)
+        assert copied == (180, 6) and local.model_info()["model"] == MODEL
+        for seed in range(5):
+            query, lexical = _vector(seed * 7 + 3), SparseVector([seed, 100 + seed], [1.0, 0.3])
+            a = edge.candidates(query, lexical, limit=20)
+            b = local.candidates(query, lexical, limit=20)
+            assert [c.passage.id for c in a] == [c.passage.id for c in b]
+            for x, y in zip(a, b, strict=True):
+                assert x.signals.keys() == y.signals.keys()
+                for name in x.signals:
+                    assert x.signals[name] == pytest.approx(y.signals[name], rel=1e-4, abs=1e-5)
+        assert [d.id for d in local.list_documents()] == [d.id for d in edge.list_documents()]
+    finally:
+        edge.close()
+        local.close()
