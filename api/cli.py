@@ -436,3 +436,7 @@ def run() -> None:  # console-script entry point
 
 
 __all__ = ["app", "run", "Settings"]
+
+
+if __name__ == "__main__":  # python -m api.cli, as the benchmarks start the server
+    run()

@@ -245,6 +245,7 @@ def evaluate_beir(
                     doc.title, passages, encoder, service.sparse_encoder, settings, running_heads=doc.running_heads
                 )
                 store.replace_document(doc, passages, vectors)
+            store.optimize()  # search the index as `vaksam ingest` leaves it (HNSW built)
             searcher = Searcher.from_settings(encoder, store, service.sparse_encoder, settings, service.reranker)
             reports = [_search_beir(searcher, v, queries, qrels, folder.name, progress) for v in variants]
         finally:

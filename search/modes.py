@@ -59,3 +59,16 @@ class IndexEngine(_Choice):
 
     EDGE = "edge"
     LOCAL = "local"
+
+
+class EncoderBackend(_Choice):
+    """What runs the embedding model (see ``search/embedding/onnx_model.py`` for the numbers).
+
+    * ``torch``: sentence-transformers on PyTorch, fp32;
+    * ``onnx``: ONNX Runtime, fp32, exported from the local model folder;
+    * ``onnx-int8``: ONNX Runtime with int8 weights (dynamic quantisation).
+    """
+
+    TORCH = "torch"
+    ONNX = "onnx"
+    ONNX_INT8 = "onnx-int8"

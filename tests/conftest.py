@@ -85,11 +85,13 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_encoder(tiny_model_dir):
+def tiny_encoder(tiny_model_dir, tmp_path_factory):
+    """The tiny model on the default backend (ONNX int8, exported once per test session)."""
     from search.embedding.encoder import Encoder
     from search.settings import Settings
 
-    return Encoder.load(Settings(embedding_model=str(tiny_model_dir), _env_file=None))
+    cache = tmp_path_factory.mktemp("tiny-cache")
+    return Encoder.load(Settings(embedding_model=str(tiny_model_dir), model_dir=cache, _env_file=None))
 
 
 @pytest.fixture

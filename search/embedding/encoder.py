@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from search.embedding.resolve import resolve_model
+from search.modes import EncoderBackend
 from search.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,17 @@ PASSAGE_PROMPT_NAMES = ("passage", "document")
 class Encoder:
     """A loaded sentence-transformers model with query/passage prompts and a query cache."""
 
-    def __init__(self, model, name: str, batch_size: int = 16, cache_size: int = 1024) -> None:
+    def __init__(
+        self,
+        model,
+        name: str,
+        batch_size: int = 16,
+        cache_size: int = 1024,
+        backend: EncoderBackend = EncoderBackend.TORCH,
+    ) -> None:
         self.model = model
         self.name = name
+        self.backend = backend
         self.batch_size = batch_size
         self.dimension = int(model.get_embedding_dimension())
         self.max_tokens = int(model.max_seq_length or 512)
@@ -49,18 +58,30 @@ class Encoder:
 
     @classmethod
     def load(cls, settings: Settings) -> Encoder:
-        """Resolve ``settings.embedding_model`` (offline first) and load it on the CPU."""
-        import torch
-        from sentence_transformers import SentenceTransformer
+        """Resolve ``settings.embedding_model`` (offline first) and load it on the CPU with the
+        configured backend (ONNX exports are made from the local folder once and cached)."""
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # "Loading weights" bars would pollute --json output
+        path = resolve_model(settings.embedding_model, settings.model_dir)
+        local = Path(path).is_dir()
+        backend = settings.encoder_backend
+        log.info("loading embedding model %s from %s (%s)", settings.embedding_model, path, backend.value)
+        if backend != EncoderBackend.TORCH:
+            from search.embedding.onnx_model import OnnxSentenceModel
+
+            model = OnnxSentenceModel.load(
+                Path(path),
+                quantized=backend == EncoderBackend.ONNX_INT8,
+                cache_dir=settings.model_dir / "onnx",
+                threads=settings.torch_threads,
+            )
+            return cls(model, settings.embedding_model, batch_size=settings.batch_size, backend=backend)
+        import torch
+        from sentence_transformers import SentenceTransformer
 
         if settings.torch_threads:
             torch.set_num_threads(settings.torch_threads)
-        path = resolve_model(settings.embedding_model, settings.model_dir)
-        local = Path(path).is_dir()
-        log.info("loading embedding model %s from %s", settings.embedding_model, path)
         model = SentenceTransformer(path, device="cpu", local_files_only=local)
         return cls(model, settings.embedding_model, batch_size=settings.batch_size)
 

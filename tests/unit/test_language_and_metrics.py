@@ -1,6 +1,6 @@
 import pytest
 
-from ingest.language import detect_language
+from ingest.language import detect_language, plain_language
 from search.metrics import contains_gold, fold_compact, hit_at_k, ndcg_at_k, recall_at_k, reciprocal_rank
 from search.text import best_snippet
 
@@ -18,6 +18,26 @@ def test_language_is_detected_and_deterministic():
     assert detect_language(SV) == "sv"
     assert detect_language(EN) == "en"
     assert {detect_language(SV) for _ in range(5)} == {"sv"}
+
+
+DANISH = (
+    "Det er vigtigt at kommunen arbejder med forebyggelse af vold i nære relationer, og at medarbejderne ved "
+    "hvad de skal gøre når de møder et barn som har været udsat for vold. Vi har derfor udarbejdet en handleplan "
+    "for hele organisationen som skal gælde fra næste år og frem."
+)
+NORWEGIAN = (
+    "Det er viktig at kommunen arbeider med forebygging av vold i nære relasjoner, og at de ansatte vet hva de "
+    "skal gjøre når de møter et barn som har vært utsatt for vold. Vi har derfor laget en handlingsplan for hele "
+    "organisasjonen som skal gjelde fra neste år."
+)
+
+
+def test_the_function_word_shortcut_never_takes_a_neighbour_for_swedish():
+    assert plain_language(SV * 2) == "sv" and plain_language(EN * 2) == "en"
+    for text, code in ((DANISH, "da"), (NORWEGIAN, "no")):
+        assert plain_language(text) is None  # left to langdetect, which knows them
+        assert detect_language(text) == code
+    assert plain_language("och att är") is None  # too few words to judge
 
 
 def test_short_text_inherits_the_default():
