@@ -42,7 +42,7 @@ _MIN_WORDS = 30
 
 
 def plain_language(text: str) -> str | None:
-    """"sv" or "en" when the function words leave no doubt, else None (ask langdetect)."""
+    """ "sv" or "en" when the function words leave no doubt, else None (ask langdetect)."""
     words = _WORD.findall(text.lower())
     if len(words) < _MIN_WORDS:
         return None
