@@ -378,14 +378,19 @@ def keys_revoke(name: Annotated[str, typer.Option("--name", help="The key's name
 
 @app.command()
 def model() -> None:
-    """Materialise the embedding model (converted once, then cached) and print where it is."""
+    """Materialise the embedding model (converted once, then cached; exported to ONNX for the
+    onnx backends) and print where it is and what runs it."""
+    from search.embedding.encoder import Encoder
+    from search.embedding.onnx_model import OnnxExportError
     from search.embedding.resolve import resolve_model
 
     settings = get_settings()
     try:
         typer.echo(resolve_model(settings.embedding_model, settings.model_dir))
-    except ModelNotAvailableError as exc:
+        encoder = Encoder.load(settings)
+    except (ModelNotAvailableError, OnnxExportError) as exc:
         _fail(str(exc))
+    typer.echo(f"backend: {encoder.backend.value}, dimension {encoder.dimension}")
 
 
 @app.command("eval")

@@ -82,3 +82,50 @@ def containment(a: list[int], n_a: int, b: list[int], n_b: int) -> float:
     j = jaccard(a, b)
     shared = j * (n_a + n_b) / (1 + j)
     return min(1.0, shared / min(n_a, n_b))
+
+
+class SignatureIndex:
+    """Every indexed document's MinHash signature in one matrix, so that "which document holds
+    this one" is one vectorised comparison instead of a Python loop over all documents (that loop
+    made duplicate detection quadratic: 260k calls, 7 s, for the 767-file real corpus)."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, int] = {}
+        self._ids: list[str | None] = []
+        self._sigs = np.zeros((16, PERMUTATIONS), dtype=np.int64)
+        self._sizes = np.zeros(16, dtype=np.int64)
+
+    def put(self, doc_id: str, sig: list[int] | None, shingles: int) -> None:
+        """Add or replace a document; one without a usable signature is removed."""
+        if not sig or len(sig) != PERMUTATIONS:
+            self.remove(doc_id)
+            return
+        row = self._rows.get(doc_id)
+        if row is None:
+            row = len(self._ids)
+            if row == len(self._sizes):
+                self._sigs = np.concatenate([self._sigs, np.zeros_like(self._sigs)])
+                self._sizes = np.concatenate([self._sizes, np.zeros_like(self._sizes)])
+            self._rows[doc_id] = row
+            self._ids.append(doc_id)
+        self._sigs[row] = sig
+        self._sizes[row] = shingles
+
+    def remove(self, doc_id: str) -> None:
+        row = self._rows.pop(doc_id, None)
+        if row is not None:
+            self._ids[row] = None
+            self._sizes[row] = 0  # below MIN_SHINGLES: never a match
+
+    def containments(self, sig: list[int], shingles: int) -> list[tuple[str, int, float]]:
+        """(id, its shingle count, containment of the smaller in the larger) for every document
+        with a positive estimate, in the same estimate as :func:`containment`."""
+        n = len(self._ids)
+        if not n or not sig or shingles < MIN_SHINGLES:
+            return []
+        j = (self._sigs[:n] == np.asarray(sig, dtype=np.int64)).mean(axis=1)
+        sizes = self._sizes[:n]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.minimum(1.0, j * (sizes + shingles) / (1 + j) / np.minimum(sizes, shingles))
+        score[(sizes < MIN_SHINGLES) | ~np.isfinite(score)] = 0.0
+        return [(self._ids[i], int(sizes[i]), float(score[i])) for i in np.flatnonzero(score > 0)]

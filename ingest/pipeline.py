@@ -31,7 +31,7 @@ from pathlib import Path
 from ingest.chunking import Chunk, chunk_document
 from ingest.cleaning import clean_document
 from ingest.cleaning.boilerplate import SITE_MIN_DOCUMENTS
-from ingest.duplicates import NEAR_DUPLICATE, containment, covered, fingerprint, signature, word_shingles
+from ingest.duplicates import NEAR_DUPLICATE, SignatureIndex, covered, fingerprint, signature, word_shingles
 from ingest.language import UNKNOWN, detect_language
 from ingest.metadata import DocumentMetadata, extract_metadata
 from ingest.parsing import SUPPORTED_SUFFIXES, parse_file
@@ -45,7 +45,7 @@ from search.text import sentence_texts
 
 log = logging.getLogger(__name__)
 CHUNKER_VERSION = "8"  # bump when parsing, cleaning or chunking changes what a file becomes
-STAGES = ("parse", "clean", "chunk", "embed", "lexical", "write", "optimize")
+STAGES = ("parse", "clean", "chunk", "dedupe", "embed", "lexical", "write", "optimize")
 
 
 @dataclass
@@ -260,6 +260,32 @@ def encode_passages(
     return PassageVectors(dense, sparse, sentences)
 
 
+class RecordBook(dict):
+    """The known document records by id, with their MinHash signatures kept in a
+    :class:`SignatureIndex` (indexed documents only) that follows every change."""
+
+    def __init__(self, records: dict[str, DocumentRecord]) -> None:
+        super().__init__()
+        self.signatures = SignatureIndex()
+        for doc_id, record in records.items():
+            self[doc_id] = record
+
+    def __setitem__(self, doc_id: str, record: DocumentRecord) -> None:
+        super().__setitem__(doc_id, record)
+        if record.status is DocumentStatus.INDEXED:
+            self.signatures.put(doc_id, record.signature, record.shingles)
+        else:
+            self.signatures.remove(doc_id)
+
+    def pop(self, doc_id: str, *default):  # noqa: ANN201 - dict's signature
+        self.signatures.remove(doc_id)
+        return super().pop(doc_id, *default)
+
+    def __delitem__(self, doc_id: str) -> None:
+        self.signatures.remove(doc_id)
+        super().__delitem__(doc_id)
+
+
 class Ingestor:
     """Turns files into indexed passages through the store."""
 
@@ -270,7 +296,7 @@ class Ingestor:
         self.encoder = encoder
         self.store = store
         self.sparse_encoder = sparse_encoder
-        self._records: dict[str, DocumentRecord] | None = None
+        self._records: RecordBook | None = None
         self._orphans: set[str] = set()
         self._absorbed: list[tuple[str, str]] = []
         self._edges: Counter[str] | None = None
@@ -394,8 +420,10 @@ class Ingestor:
             running_heads=report.boilerplate.running_heads if report else [],
             **metadata.model_dump(exclude={"title"}),
         )
+        t0 = time.perf_counter()
         self._note_edges(existing, record)
         original = self._contained_in(record)
+        timings["dedupe"] += time.perf_counter() - t0
         if original is not None:
             extra = self._unique_remainder(passages, original)
             if extra:
@@ -406,10 +434,12 @@ class Ingestor:
             return self._store_duplicate(record, original)
 
         # Smaller documents this one holds become its duplicates: its passages must not lean on theirs.
+        t0 = time.perf_counter()
         absorbed = self._contained(record)
         shared = self.store.find_fingerprints(
             [p.fingerprint for p in passages], exclude_documents=[doc_id, *(d.id for d in absorbed)]
         )
+        timings["dedupe"] += time.perf_counter() - t0
         own = [p for p in passages if p.fingerprint not in shared]
         if not own:
             raise ValueError("every passage of this file is already indexed under other documents")
@@ -468,20 +498,16 @@ class Ingestor:
     # -- near duplicates ---------------------------------------------------------------------
     def _known(self) -> dict[str, DocumentRecord]:
         if self._records is None:
-            self._records = {d.id: d for d in self.store.list_documents()}
+            self._records = RecordBook({d.id: d for d in self.store.list_documents()})
         return self._records
 
     def _contained_in(self, record: DocumentRecord) -> DocumentRecord | None:
         """An indexed document at least as large that holds this one's text."""
         best, best_score = None, NEAR_DUPLICATE
-        for other in self._known().values():
-            if other.id == record.id or other.status is not DocumentStatus.INDEXED or not other.signature:
-                continue
-            if other.shingles < record.shingles:
-                continue
-            score = containment(record.signature, record.shingles, other.signature, other.shingles)
-            if score >= best_score:
-                best, best_score = other, score
+        known = self._known()
+        for other_id, size, score in known.signatures.containments(record.signature, record.shingles):
+            if other_id != record.id and size >= record.shingles and score >= best_score:
+                best, best_score = known[other_id], score
         return best
 
     def _unique_remainder(self, passages: list[PassageRecord], original: DocumentRecord) -> list[PassageRecord]:
@@ -515,14 +541,11 @@ class Ingestor:
 
     def _contained(self, record: DocumentRecord) -> list[DocumentRecord]:
         """Smaller indexed documents whose text this one holds."""
+        known = self._known()
         return [
-            other
-            for other in self._known().values()
-            if other.id != record.id
-            and other.status is DocumentStatus.INDEXED
-            and other.signature
-            and other.shingles <= record.shingles
-            and containment(other.signature, other.shingles, record.signature, record.shingles) >= NEAR_DUPLICATE
+            known[other_id]
+            for other_id, size, score in known.signatures.containments(record.signature, record.shingles)
+            if other_id != record.id and size <= record.shingles and score >= NEAR_DUPLICATE
         ]
 
     # -- failures and pruning ----------------------------------------------------------------

@@ -55,6 +55,20 @@ class Settings(BaseSettings):
     )
     qdrant_url: AnyHttpUrl | None = Field(None, description="Qdrant server URL; when set, the server is used.")
     qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server.")
+    vectors_on_disk: bool = Field(
+        False,
+        description="Keep the sentence vectors (the largest part of the index) on disk, memory-mapped, "
+        "instead of in RAM: for indexes beyond a few hundred thousand passages (docs/deployment.md).",
+    )
+    quantization: bool = Field(
+        False,
+        description="Scalar int8 copies of the dense vectors in RAM for the HNSW search, originals on disk "
+        "for re-scoring: a quarter of the memory (docs/deployment.md).",
+    )
+    qdrant_shards: int = Field(1, ge=1, le=256, description="Shards of a new collection on a Qdrant cluster.")
+    qdrant_replicas: int = Field(
+        1, ge=1, le=16, description="Copies of each shard on a Qdrant cluster (2 or more survive a node loss)."
+    )
     collection: str = Field("vaksam", pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Qdrant collection name.")
     corpus_dir: Path = Field(Path("data/corpus"), description="Documents ingested by `make run`.")
     host: str = Field("127.0.0.1", description="Address `vaksam serve` binds to.")

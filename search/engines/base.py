@@ -27,6 +27,11 @@ class CollectionSpec:
     sparse_vectors: dict[str, models.SparseVectorParams] = field(default_factory=dict)
     indexes: dict[str, models.PayloadSchemaType] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: Scalar int8 copies of the HNSW-searched vectors in RAM (originals stay for re-scoring).
+    quantization: bool = False
+    #: Cluster layout, used by a Qdrant server only.
+    shards: int = 1
+    replicas: int = 1
 
 
 Selector = models.Filter | Sequence[str]

@@ -41,11 +41,19 @@ class ClientEngine(Engine):
         return self.client.collection_exists(collection)
 
     def create(self, collection: str, spec: CollectionSpec) -> None:
+        quantization = None
+        if spec.quantization:
+            quantization = models.ScalarQuantization(
+                scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=0.99, always_ram=True)
+            )
         self.client.create_collection(
             collection,
             vectors_config=dict(spec.vectors),
             sparse_vectors_config=dict(spec.sparse_vectors) or None,
             metadata=dict(spec.metadata) or None,
+            quantization_config=quantization,
+            shard_number=spec.shards if self.remote else None,
+            replication_factor=spec.replicas if self.remote else None,
         )
         if self.remote:  # the local mode ignores payload indexes (and warns about each)
             for field, schema in spec.indexes.items():

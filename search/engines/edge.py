@@ -116,7 +116,17 @@ class EdgeEngine(Engine):
         folder = self._folder(collection)
         if folder.exists():  # left by a crash between creating the shard and writing its metadata
             shutil.rmtree(folder)
-        config = edge.EdgeConfig(vectors=vectors, sparse_vectors=sparse, max_search_threads=self.search_threads)
+        quantization = None
+        if spec.quantization:
+            quantization = edge.ScalarQuantizationConfig(
+                type=edge.ScalarType.Int8, quantile=0.99, memory=edge.Memory.Cached
+            )
+        config = edge.EdgeConfig(
+            vectors=vectors,
+            sparse_vectors=sparse,
+            quantization_config=quantization,
+            max_search_threads=self.search_threads,
+        )
         shard = edge.EdgeShard.create(str(folder), config)
         for field, schema in spec.indexes.items():
             shard.update(edge.UpdateOperation.create_field_index(field, _SCHEMAS[schema]))
@@ -218,7 +228,11 @@ def _vector_params(params: models.VectorParams) -> edge.EdgeVectorParams:
             full_scan_threshold=params.hnsw_config.full_scan_threshold or 10_000,
         )
     return edge.EdgeVectorParams(
-        size=params.size, distance=_DISTANCES[params.distance], multivector_config=multivector, hnsw_config=hnsw
+        size=params.size,
+        distance=_DISTANCES[params.distance],
+        multivector_config=multivector,
+        hnsw_config=hnsw,
+        memory=edge.Memory.Cold if params.on_disk else None,
     )
 
 

@@ -206,3 +206,26 @@ def test_both_engines_rank_alike_and_an_index_moves_between_them(settings):
     finally:
         edge.close()
         local.close()
+
+
+@pytest.mark.parametrize("engine", ENGINES, ids=[e.value for e in ENGINES])
+def test_large_index_layout_answers_the_same(settings, engine):
+    """Sentence vectors on disk and int8 dense copies (docs/deployment.md) change memory, not answers."""
+    plain = QdrantStore.from_settings(_settings(settings, engine, "plain"))
+    lean_settings = _settings(settings, engine, "lean").model_copy(
+        update={"vectors_on_disk": True, "quantization": True}
+    )
+    lean = QdrantStore.from_settings(lean_settings)
+    try:
+        for store in (plain, lean):
+            store.ensure_collections(MODEL, DIM)
+            for i, name in enumerate("abc"):
+                store.replace_document(*make_document(name, 20, seed=i))
+            store.optimize()
+        query = _vector(1003)
+        a = [c.passage.id for c in plain.candidates(query, None, limit=5)]
+        b = [c.passage.id for c in lean.candidates(query, None, limit=5)]
+        assert a == b and a[0] == make_document("b", 20, seed=1)[1][3].id
+    finally:
+        plain.close()
+        lean.close()

@@ -4,6 +4,8 @@ import io
 import os
 import zipfile
 
+import pytest
+
 from ingest.pipeline import document_id_for
 from tests.files import make_pdf
 
@@ -213,3 +215,25 @@ def test_a_footer_that_many_documents_share_is_dropped_from_all(service, tmp_pat
     assert all(d.cleaning["dropped"].get("repeated across documents") == 1 for d in service.documents())
     again = service.ingest([corpus], progress=False)
     assert again.skipped == 4 and again.reingested == 0
+
+
+def test_the_signature_index_agrees_with_pairwise_containment():
+    from ingest.duplicates import SignatureIndex, containment, signature
+
+    words = [f"ord{i}" for i in range(400)]
+    texts = {
+        "full": " ".join(words),
+        "half": " ".join(words[:200]),
+        "other": " ".join(reversed(words)),
+        "tiny": "för kort",
+    }
+    sigs = {k: signature(t) for k, t in texts.items()}
+    index = SignatureIndex()
+    for doc_id, (sig, n) in sigs.items():
+        index.put(doc_id, sig, n)
+    index.remove("other")
+    found = {doc_id: score for doc_id, _, score in index.containments(*sigs["half"])}
+    assert set(found) == {"full", "half"}  # removed and too-short documents never match
+    assert found["full"] == pytest.approx(containment(*sigs["half"], *sigs["full"])) and found["full"] > 0.8
+    index.put("full", [], 0)  # a record without a signature leaves the index
+    assert {d for d, _, _ in index.containments(*sigs["half"])} == {"half"}
