@@ -58,7 +58,7 @@ def plain_language(text: str) -> str | None:
 def detect_language(text: str, default: str = UNKNOWN, min_chars: int = MIN_CHARS) -> str:
     """ISO 639-1 code of ``text`` (e.g. "sv", "en"), or ``default`` when the text is too short."""
     sample = " ".join(text.split())[:5000]
-    if sum(c.isalpha() for c in sample) < min_chars:
+    if sum(map(str.isalpha, sample)) < min_chars:
         return default
     if plain := plain_language(sample):
         return plain

@@ -21,6 +21,7 @@ import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -41,6 +42,7 @@ FACET_DEPTH = 100
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
+@lru_cache(maxsize=20_000)  # the same candidates come back query after query
 def _compact(text: str) -> str:
     return "".join(_TOKEN.findall(fold(text)))
 

@@ -351,6 +351,17 @@ class QdrantStore:
         return DocumentRecord(**found[0].payload) if found else None
 
     @_reading
+    def get_documents(self, document_ids: Iterable[str]) -> dict[str, DocumentRecord]:
+        """Several document records in one request (a query's candidates come from ~100 documents:
+        one request each was 6 of a search's 14 ms at 10k passages)."""
+        ids = sorted(set(document_ids))
+        if not ids or not self.engine.exists(self.documents_collection):
+            return {}
+        found = self.engine.retrieve(self.documents_collection, [document_point_id(i) for i in ids])
+        records = (DocumentRecord(**r.payload) for r in found)
+        return {r.id: r for r in records}
+
+    @_reading
     def passage_with_vectors(self, passage_id: str) -> tuple[PassageRecord, np.ndarray, SparseVector | None] | None:
         """A stored passage with its dense and lexical vectors (to find passages like it)."""
         if not self.engine.exists(self.collection):
@@ -478,16 +489,14 @@ class QdrantStore:
         return self._scored([(points[pid], scores[pid]) for pid in points])
 
     def _scored(self, items: list[tuple[Any, dict[str, float]]]) -> list[ScoredPassage]:
-        documents: dict[str, DocumentRecord | None] = {}
+        passages = [PassageRecord(**point.payload) for point, _ in items]
+        documents = self.get_documents({p.document_id for p in passages})
         results = []
-        for point, signals in items:
-            passage = PassageRecord(**point.payload)
-            if passage.document_id not in documents:
-                documents[passage.document_id] = self.get_document(passage.document_id)
+        for (point, signals), passage in zip(items, passages, strict=True):
             score = next(iter(signals.values()), 0.0)
             vector = point.vector.get(DENSE) if isinstance(point.vector, dict) else None
             vector = np.asarray(vector, dtype=np.float32) if vector is not None else None
-            results.append(ScoredPassage(score, passage, documents[passage.document_id], signals, vector))
+            results.append(ScoredPassage(score, passage, documents.get(passage.document_id), signals, vector))
         return results
 
 

@@ -33,10 +33,28 @@ def sentence_texts(text: str, min_chars: int = 0) -> list[str]:
     return [s for s in (" ".join(text[a:b].split()) for a, b in split_sentences(text)) if len(s) >= min_chars]
 
 
+class _StripCombining(dict):
+    """``str.translate`` table that deletes combining marks, filled per character on first sight."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        value = None if unicodedata.combining(char) else char
+        self[code] = value
+        return value
+
+
+_STRIP_COMBINING = _StripCombining()
+
+
 def fold(text: str) -> str:
-    """Lower-case and strip diacritics, so "Våld" and "vald" compare equal."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
+    """Lower-case and strip diacritics, so "Våld" and "vald" compare equal.
+
+    ``str.translate`` with a memoised table instead of a per-character generator: folding the
+    ~130 candidates of a query took half of a search's time (6 of 13 s over 150 SweQuAD questions).
+    """
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFKD", text.lower()).translate(_STRIP_COMBINING)
 
 
 def terms(text: str) -> set[str]:

@@ -193,7 +193,14 @@ class EdgeEngine(Engine):
 
     def query_batch(self, collection: str, requests: Sequence[models.QueryRequest]) -> list[list]:
         batch = edge.QueryBatchRequest([_request(r) for r in requests])
-        return [[_point(p, scored=True) for p in points] for points in self._shard(collection).query_batch(batch)]
+        answers = self._shard(collection).query_batch(batch)
+        out = []
+        for request, points in zip(requests, answers, strict=True):
+            if request.with_payload or request.with_vector:
+                out.append([_point(p, scored=True) for p in points])
+            else:  # scores only: every property read crosses into Rust, so read just two
+                out.append([EdgePoint(str(p.id), None, None, p.score) for p in points])
+        return out
 
     def optimize(self, collection: str) -> None:
         if self.exists(collection):
