@@ -56,9 +56,9 @@ class Settings(BaseSettings):
     qdrant_url: AnyHttpUrl | None = Field(None, description="Qdrant server URL; when set, the server is used.")
     qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server.")
     vectors_on_disk: bool = Field(
-        False,
-        description="Keep the sentence vectors (the largest part of the index) on disk, memory-mapped, "
-        "instead of in RAM: for indexes beyond a few hundred thousand passages (docs/deployment.md).",
+        True,
+        description="Keep the sentence vectors (the largest part of the index; they only re-score a query's "
+        "candidates) on disk, memory-mapped, instead of loaded into RAM (docs/deployment.md).",
     )
     quantization: bool = Field(
         False,

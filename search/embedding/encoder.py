@@ -60,9 +60,6 @@ class Encoder:
     def load(cls, settings: Settings) -> Encoder:
         """Resolve ``settings.embedding_model`` (offline first) and load it on the CPU with the
         configured backend (ONNX exports are made from the local folder once and cached)."""
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # "Loading weights" bars would pollute --json output
         path = resolve_model(settings.embedding_model, settings.model_dir)
         local = Path(path).is_dir()
         backend = settings.encoder_backend
@@ -79,6 +76,9 @@ class Encoder:
             return cls(model, settings.embedding_model, batch_size=settings.batch_size, backend=backend)
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars would pollute --json output
 
         if settings.torch_threads:
             torch.set_num_threads(settings.torch_threads)

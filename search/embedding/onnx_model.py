@@ -26,6 +26,7 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -97,7 +98,8 @@ def export_onnx(folder: Path, target: Path, *, quantized: bool) -> Path:
             return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
     target.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target) as tmp:
+    with tempfile.TemporaryDirectory(dir=target) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on constant shapes, expected for this graph
         raw = Path(tmp) / "raw.onnx"
         ids = torch.ones((2, 8), dtype=torch.long)
         axes = {0: "batch", 1: "tokens"}
@@ -135,6 +137,67 @@ def export_onnx(folder: Path, target: Path, *, quantized: bool) -> Path:
     return target / name
 
 
+class LeanTokenizer:
+    """The model's ``tokenizer.json`` through the ``tokenizers`` library alone.
+
+    Loading the tokenizer with transformers imports PyTorch: ~650 MB more RSS in the API process.
+    Thread-safe: truncation and padding are done per call, never set on the shared tokenizer.
+    Called like a transformers tokenizer for what the encoder needs: ``tok(texts)["input_ids"]``.
+    """
+
+    def __init__(self, tokenizer, pad_id: int, model_max_length: int) -> None:
+        self._tokenizer = tokenizer
+        self.pad_id = pad_id
+        self.model_max_length = model_max_length
+        self._specials = tokenizer.num_special_tokens_to_add(False)
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> LeanTokenizer:
+        from tokenizers import Tokenizer
+
+        path = folder / "tokenizer.json"
+        if not path.is_file():
+            raise OnnxExportError(f"{folder} has no tokenizer.json (a fast tokenizer) for the ONNX backend")
+        tokenizer = Tokenizer.from_file(str(path))
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        config = _read_json(folder / "tokenizer_config.json")
+        pad = tokenizer.token_to_id(config.get("pad_token") or "<pad>")
+        return cls(tokenizer, pad if pad is not None else 0, int(config.get("model_max_length") or 512))
+
+    def _encode(self, texts: list[str], add_special_tokens: bool, max_length: int | None) -> list:
+        encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        out = []
+        for encoding in encodings:
+            if max_length is not None:
+                encoding.truncate(max_length - (self._specials if add_special_tokens else 0))
+            out.append(self._tokenizer.post_process(encoding) if add_special_tokens else encoding)
+        return out
+
+    def __call__(
+        self,
+        texts: str | list[str],
+        *,
+        add_special_tokens: bool = True,
+        truncation: bool = False,
+        max_length: int | None = None,
+        padding: bool = False,
+        return_tensors: str | None = None,
+    ) -> dict:
+        single = isinstance(texts, str)
+        encodings = self._encode([texts] if single else texts, add_special_tokens, max_length if truncation else None)
+        ids = [e.ids for e in encodings]
+        if not padding and return_tensors is None:
+            return {"input_ids": ids[0] if single else ids}
+        width = max((len(i) for i in ids), default=0)
+        input_ids = np.full((len(ids), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for row, seq in enumerate(ids):
+            input_ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1
+        return {"input_ids": input_ids, "attention_mask": mask}
+
+
 class OnnxSentenceModel:
     """The slice of ``SentenceTransformer`` the encoder uses, run by ONNX Runtime."""
 
@@ -153,7 +216,6 @@ class OnnxSentenceModel:
     def load(cls, folder: Path, *, quantized: bool, cache_dir: Path, threads: int | None = None) -> OnnxSentenceModel:
         """Export on first use (about a minute for e5-small), then load the cached file."""
         import onnxruntime as ort
-        from transformers import AutoTokenizer
 
         folder = Path(folder).expanduser()
         if not folder.is_dir():
@@ -175,9 +237,12 @@ class OnnxSentenceModel:
         options.intra_op_num_threads = threads or (os.cpu_count() or 1)
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # No memory arena: the arena kept ~100 MB after the first batch; without it the memory goes
+        # back after each call and a batch of 16 passages ran as fast (405 vs 381 ms, within noise).
+        options.enable_cpu_mem_arena = False
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         st_config = _read_json(folder / "sentence_bert_config.json")
-        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        tokenizer = LeanTokenizer.from_folder(folder)
         max_len = int(st_config.get("max_seq_length") or min(tokenizer.model_max_length, 512))
         prompts = _read_json(folder / "config_sentence_transformers.json").get("prompts") or {}
         dimension = int(_read_json(folder / "config.json").get("hidden_size", 0))
@@ -217,10 +282,8 @@ class OnnxSentenceModel:
                 max_length=self.max_seq_length,
                 return_tensors="np",
             )
-            mask = batch["attention_mask"].astype(np.int64)
-            hidden = self.session.run(None, {"input_ids": batch["input_ids"].astype(np.int64), "attention_mask": mask})[
-                0
-            ]
+            mask = batch["attention_mask"]
+            hidden = self.session.run(None, {"input_ids": batch["input_ids"], "attention_mask": mask})[0]
             if self.pooling == "cls":
                 vectors = hidden[:, 0]
             else:
