@@ -89,11 +89,11 @@ def main() -> None:
                 if args.queries:
                     service.ingest([args.corpus], progress=False)
                     report = evaluate_queries(service, args.queries)
-                    row["dev_mrr@10"] = round(report.overall["mrr@10"], 3)
-                    row["dev_ndcg@10"] = round(report.overall["ndcg@10"], 3)
+                    row["dev_mrr@10"] = round(report.metrics["mrr@10"], 3)
+                    row["dev_ndcg@10"] = round(report.metrics["ndcg@10"], 3)
                 if args.beir:
                     (report,) = evaluate_beir(service, args.beir, progress=False)
-                    row["beir_ndcg@10"] = round(report.overall["ndcg@10"], 3)
+                    row["beir_ndcg@10"] = round(report.metrics["ndcg@10"], 3)
             finally:
                 service.close()
         rows.append(row)

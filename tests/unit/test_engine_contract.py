@@ -229,3 +229,34 @@ def test_large_index_layout_answers_the_same(settings, engine):
     finally:
         plain.close()
         lean.close()
+
+
+def test_searches_during_swaps_never_see_half_a_document(store):
+    """Readers run while a writer swaps a document's version back and forth (the store's gate)."""
+    import threading
+
+    versions = [make_document("a", 6, seed=s) for s in (0, 1)]
+    store.replace_document(*versions[0])
+    ids = [{p.id for p in v[1]} for v in versions]
+    stop = threading.Event()
+    problems: list[str] = []
+
+    def search() -> None:
+        while not stop.is_set():
+            try:
+                seen = {c.passage.id for c in store.candidates(_vector(0), None, limit=50)}
+            except Exception as exc:  # noqa: BLE001 - any error fails the test below
+                problems.append(repr(exc))
+                return
+            if seen not in ids:
+                problems.append(f"mixed or partial version: {len(seen)} passages")
+
+    readers = [threading.Thread(target=search) for _ in range(3)]
+    for t in readers:
+        t.start()
+    for i in range(12):
+        store.replace_document(*versions[(i + 1) % 2])
+    stop.set()
+    for t in readers:
+        t.join()
+    assert not problems, problems[:3]
