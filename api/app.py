@@ -89,7 +89,7 @@ class SimilarResult(BaseModel):
 class Health(BaseModel):
     status: str
     collection: str
-    backend: str
+    backend: str = Field(description="The index engine: edge (embedded, default), local or server.")
     model: str
     documents: int
     passages: int
