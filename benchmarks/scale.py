@@ -109,11 +109,13 @@ def synthetic_documents(documents: list[DocumentRecord], copies: range) -> list[
     return out
 
 
-def measure(store: QdrantStore, queries: list[tuple[np.ndarray, SparseVector]], filters: SearchFilters | None) -> dict:
+def measure(
+    store: QdrantStore, queries: list[tuple[np.ndarray, SparseVector]], filters: SearchFilters | None, limit: int
+) -> dict:
     times = []
     for dense, sparse in queries:
         started = time.perf_counter()
-        store.candidates(dense, sparse, limit=100, filters=filters)
+        store.candidates(dense, sparse, limit=limit, filters=filters)
         times.append((time.perf_counter() - started) * 1000)
     ordered = sorted(times)
     return {"p50_ms": round(statistics.median(ordered), 1), "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1)}
@@ -131,6 +133,7 @@ def main() -> None:
         default=[Path("../shared/eval/swequad_mc/queries.jsonl"), Path("../shared/eval/dev_queries.jsonl")],
     )
     parser.add_argument("--sigma", type=float, default=0.03, help="noise added to each vector coordinate")
+    parser.add_argument("--candidates", nargs="+", type=int, default=[50], help="VAKSAM_CANDIDATES values to time")
     parser.add_argument("--folder", type=Path, help="where the synthetic index goes (default: a temporary folder)")
     args = parser.parse_args()
 
@@ -192,8 +195,11 @@ def main() -> None:
                 "passages": written,
                 "write_s": round(write_s, 1),
                 "optimize_s": round(build_s, 1),
-                "hybrid": measure(store, queries, None),
-                "hybrid_filtered": measure(store, queries, SearchFilters(organisation="Göteborgs stad")),
+                **{f"hybrid@{n}": measure(store, queries, None, n) for n in args.candidates},
+                **{
+                    f"filtered@{n}": measure(store, queries, SearchFilters(organisation="Göteborgs stad"), n)
+                    for n in args.candidates
+                },
                 "rss_mb": round(rss_mb()),
                 "disk_mb": round(disk_mb(folder)),
             }
