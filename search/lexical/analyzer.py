@@ -36,6 +36,12 @@ from pathlib import Path
 from search.text import fold
 
 WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
+# Every character WORD can match folds to exactly one character, so a whole text folds once with
+# this table and each word is a slice of it at the same offsets (folding word by word was 1,700
+# calls per search for the snippets and highlights).
+_WORD_CHARS = [chr(c) for c in range(0x100) if WORD.fullmatch(chr(c))]
+_WORD_FOLD = str.maketrans({c: fold(c) for c in _WORD_CHARS})
+assert all(len(fold(c)) == 1 for c in _WORD_CHARS)
 
 
 @lru_cache(maxsize=1)
@@ -105,8 +111,10 @@ class SwedishAnalyzer:
 
     def words(self, text: str) -> Iterable[tuple[int, int, str]]:
         """(start, end, folded word) for every word of ``text``."""
+        folded = text.translate(_WORD_FOLD)
         for match in WORD.finditer(text):
-            yield match.start(), match.end(), fold(match.group())
+            start, end = match.span()
+            yield start, end, folded[start:end]
 
     def terms(self, text: str) -> list[str]:
         """Every term of ``text`` in order, with repeats (term frequency matters)."""
