@@ -239,7 +239,7 @@ def serve(
     """Serve the search page (/), the widget (/widget.js) and the HTTP API (/api/v1, docs at /docs).
 
     One process serves searches in parallel threads (the ONNX encoder runs outside the GIL; the
-    rest of a search holds it, ~30 queries/s on two cores, benchmarks/README.md). More processes
+    rest of a search holds it: ~40 queries/s on two cores, benchmarks/README.md). More processes
     need a shared index: the embedded one belongs to one process, so ``--workers`` above 1 is for
     a Qdrant server (docs/deployment.md)."""
     import uvicorn
