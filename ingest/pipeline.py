@@ -496,7 +496,7 @@ class Ingestor:
             self._ingest_one(Path(doc.source), summary, force=True)
 
     # -- near duplicates ---------------------------------------------------------------------
-    def _known(self) -> dict[str, DocumentRecord]:
+    def _known(self) -> RecordBook:
         if self._records is None:
             self._records = RecordBook({d.id: d for d in self.store.list_documents()})
         return self._records

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -98,26 +99,22 @@ class ScoredPassage:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _reading(method: F) -> F:
-    """Searches and reads share the store's gate."""
+def _gated(mode: str) -> Callable[[F], F]:
+    """Run a store method under its gate: ``read`` (shared by searches) or ``write`` (alone)."""
 
-    @functools.wraps(method)
-    def wrapper(self: QdrantStore, *args, **kwargs):
-        with self.gate.read():
-            return method(self, *args, **kwargs)
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        def wrapper(self: QdrantStore, *args, **kwargs):
+            with getattr(self.gate, mode)():
+                return method(self, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
-def _writing(method: F) -> F:
-    """Writes hold the gate alone, so no search sees a document half swapped."""
-
-    @functools.wraps(method)
-    def wrapper(self: QdrantStore, *args, **kwargs):
-        with self.gate.write():
-            return method(self, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+_reading = _gated("read")  # searches and reads share the gate
+_writing = _gated("write")  # writes hold it alone, so no search sees a document half swapped
 
 
 def document_point_id(document_id: str) -> str:
@@ -133,10 +130,6 @@ class QdrantStore:
         self.layout = layout or {}  # on-disk vectors, quantisation, shards: applied to new collections
         self.documents_collection = f"{collection}_documents"
         self.gate = ReadWriteLock(shared_reads=engine.thread_safe)
-
-    @property
-    def remote(self) -> bool:
-        return self.engine.remote
 
     @classmethod
     def from_settings(cls, settings: Settings) -> QdrantStore:
@@ -343,12 +336,8 @@ class QdrantStore:
         docs = [DocumentRecord(**r.payload) for r in self._scroll(self.documents_collection)]
         return sorted(docs, key=lambda d: (d.title.lower(), d.id))
 
-    @_reading
     def get_document(self, document_id: str) -> DocumentRecord | None:
-        if not self.engine.exists(self.documents_collection):
-            return None
-        found = self.engine.retrieve(self.documents_collection, [document_point_id(document_id)])
-        return DocumentRecord(**found[0].payload) if found else None
+        return self.get_documents([document_id]).get(document_id)
 
     @_reading
     def get_documents(self, document_ids: Iterable[str]) -> dict[str, DocumentRecord]:
@@ -407,17 +396,11 @@ class QdrantStore:
             (self.collection, target.collection),
             (self.documents_collection, target.documents_collection),
         ):
-            copied, offset = 0, None
-            while True:
-                records, offset = self.engine.scroll(
-                    source, None, limit=_UPSERT_BATCH, offset=offset, with_vectors=True
-                )
-                points = [models.PointStruct(id=str(r.id), vector=r.vector or {}, payload=r.payload) for r in records]
-                if points:
-                    target.engine.upsert(dest, points)
+            records, copied = iter(self._scroll(source, with_vectors=True)), 0
+            while batch := list(itertools.islice(records, _UPSERT_BATCH)):
+                points = [models.PointStruct(id=str(r.id), vector=r.vector or {}, payload=r.payload) for r in batch]
+                target.engine.upsert(dest, points)
                 copied += len(points)
-                if offset is None:
-                    break
             counts.append(copied)
         target.optimize()
         return counts[0], counts[1]

@@ -70,6 +70,10 @@ def _pooling(folder: Path) -> tuple[str, bool]:
     return mode, normalize
 
 
+def _file_name(quantized: bool) -> str:
+    return "model_qint8.onnx" if quantized else "model.onnx"
+
+
 def _cache_key(folder: Path, quantized: bool) -> str:
     weights = next((folder / n for n in ("model.safetensors", "pytorch_model.bin") if (folder / n).exists()), None)
     if weights is None:
@@ -121,7 +125,7 @@ def export_onnx(folder: Path, target: Path, *, quantized: bool) -> Path:
             hidden_size=int(config.hidden_size),
             opt_level=1,
         ).save_model_to_file(str(fused))
-        name = "model_qint8.onnx" if quantized else "model.onnx"
+        name = _file_name(quantized)
         final = Path(tmp) / name
         if quantized:
             quantize_dynamic(
@@ -222,7 +226,7 @@ class OnnxSentenceModel:
             raise OnnxExportError(f"the ONNX backend needs a local model folder, not {folder}")
         pooling, normalize = _pooling(folder)
         target = Path(cache_dir).expanduser() / f"{folder.name}-{_cache_key(folder, quantized)}"
-        path = target / ("model_qint8.onnx" if quantized else "model.onnx")
+        path = target / _file_name(quantized)
         if not path.exists():
             log.info("exporting %s to ONNX%s (once) into %s", folder, " int8" if quantized else "", target)
             try:
