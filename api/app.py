@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -47,7 +49,16 @@ from search.records import DocumentRecord, DocumentStatus, Hit, PassageRecord, S
 from search.settings import Settings, get_settings
 
 API_VERSION = "1"
+# Both ways of sending a key, declared so the OpenAPI schema says which routes need one.
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description="`Authorization: Bearer <key>`")
+API_KEY_HEADER = APIKeyHeader(
+    name="X-API-Key", auto_error=False, scheme_name="apiKey", description="`X-API-Key: <key>`"
+)
 access_log = logging.getLogger(ACCESS_LOG)
+# Ids in paths are checked by shape first, so a mistyped or hostile id is a 422 that says so.
+DocumentId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{16}$", description="A document id: 16 hexadecimal digits")]
+_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+PassageId = Annotated[str, PathParam(pattern=_UUID, description="A passage id (a UUID)")]
 
 
 class ErrorResponse(BaseModel):
@@ -111,6 +122,7 @@ class UploadResult(BaseModel):
 
 def _errors(*codes: int) -> dict:
     described = {
+        400: "The multipart body cannot be read",
         401: "No valid API key (send `Authorization: Bearer <key>` or `X-API-Key`)",
         404: "No such id",
         413: "The request body is larger than the limit",
@@ -237,15 +249,12 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
     def get_service(request: Request) -> VaksamService:
         return request.app.state.service
 
-    def presented_key(request: Request) -> str | None:
-        auth = request.headers.get("authorization", "")
-        if auth.lower().startswith("bearer "):
-            return auth[7:].strip()
-        return request.headers.get("x-api-key")
-
-    def require_key(request: Request) -> ApiKey:
+    def require_key(
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+        header: Annotated[str | None, Depends(API_KEY_HEADER)],
+    ) -> ApiKey:
         try:
-            key = keys.verify(presented_key(request))
+            key = keys.verify(bearer.credentials if bearer else header)
         except KeyFileError as exc:
             raise HTTPException(503, str(exc)) from None
         if key is None:
@@ -255,12 +264,8 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
             )
         return key
 
-    def read_access(request: Request) -> None:
-        if settings.read_requires_key:
-            require_key(request)
-
     Service = Annotated[VaksamService, Depends(get_service)]
-    reads = APIRouter(dependencies=[Depends(read_access)])
+    reads = APIRouter(dependencies=[Depends(require_key)] if settings.read_requires_key else [])
     writes = APIRouter()
     read_errors = (401, 429) if settings.read_requires_key else (429,)
 
@@ -270,8 +275,12 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         organisation: Annotated[str | None, Query(max_length=200, description="Only this organisation")] = None,
         type: Annotated[str | None, Query(max_length=64, description="Only this document type id")] = None,  # noqa: A002
         program: Annotated[str | None, Query(max_length=64, description="Only documents naming this program")] = None,
-        year_from: Annotated[int | None, Query(ge=1900, le=2100, description="Dated this year or later")] = None,
-        year_to: Annotated[int | None, Query(ge=1900, le=2100, description="Dated this year or earlier")] = None,
+        year_from: Annotated[
+            int | None, Query(ge=1900, le=2100, description="Dated this year or later (not after year_to)")
+        ] = None,
+        year_to: Annotated[
+            int | None, Query(ge=1900, le=2100, description="Dated this year or earlier (not before year_from)")
+        ] = None,
     ) -> SearchFilters:
         try:
             return SearchFilters(
@@ -293,7 +302,10 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
     def search(
         svc: Service,
         filters: Filters,
-        q: Annotated[str, Query(min_length=1, max_length=settings.max_query_chars, description="The question")],
+        q: Annotated[
+            str,
+            Query(min_length=1, max_length=settings.max_query_chars, pattern=r"\S", description="The question"),
+        ],
         limit: Annotated[int, Query(ge=1, le=100, description="Number of hits")] = 10,
         mode: Annotated[
             SearchMode | None, Query(description="dense, sparse or hybrid (default: the server's setting)")
@@ -320,7 +332,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         tags=["search"],
     )
     def similar(
-        passage_id: str,
+        passage_id: PassageId,
         svc: Service,
         limit: Annotated[int, Query(ge=1, le=100, description="Number of passages")] = 10,
     ) -> SimilarResult:
@@ -365,10 +377,10 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
     @reads.get(
         "/documents/{document_id}",
         response_model=DocumentDetail,
-        responses=_errors(404, *read_errors),
+        responses=_errors(404, 422, *read_errors),
         tags=["documents"],
     )
-    def document(document_id: str, svc: Service) -> DocumentDetail:
+    def document(document_id: DocumentId, svc: Service) -> DocumentDetail:
         doc = svc.document(document_id)
         if doc is None:
             raise HTTPException(404, f"no document with id {document_id!r}")
@@ -376,9 +388,12 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         return DocumentDetail(**doc.model_dump(), passage_ids=[p.id for p in passages])
 
     @reads.get(
-        "/passages/{passage_id}", response_model=PassageDetail, responses=_errors(404, *read_errors), tags=["documents"]
+        "/passages/{passage_id}",
+        response_model=PassageDetail,
+        responses=_errors(404, 422, *read_errors),
+        tags=["documents"],
     )
-    def passage(passage_id: str, svc: Service) -> PassageDetail:
+    def passage(passage_id: PassageId, svc: Service) -> PassageDetail:
         found = svc.passage(passage_id)
         if found is None:
             raise HTTPException(404, f"no passage with id {passage_id!r}")
@@ -391,7 +406,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         response_model=UploadResult,
         status_code=201,
         responses={200: {"model": UploadResult, "description": "Unchanged: already indexed"}}
-        | _errors(401, 413, 415, 422, 429),
+        | _errors(400, 401, 413, 415, 422, 429),
         tags=["documents"],
     )
     async def upload(
@@ -414,8 +429,10 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         log.info("document uploaded", extra={"key": key.name, "document": result.document.id, "file": path.name})
         return result
 
-    @writes.delete("/documents/{document_id}", status_code=204, responses=_errors(401, 404, 429), tags=["documents"])
-    def delete(document_id: str, svc: Service, key: Annotated[ApiKey, Depends(require_key)]) -> Response:
+    @writes.delete(
+        "/documents/{document_id}", status_code=204, responses=_errors(401, 404, 422, 429), tags=["documents"]
+    )
+    def delete(document_id: DocumentId, svc: Service, key: Annotated[ApiKey, Depends(require_key)]) -> Response:
         """Remove a document from the index (and its file, when it was uploaded). Documents that
         shared its passages or duplicated it are re-indexed on their own."""
         with writing:

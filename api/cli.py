@@ -229,6 +229,26 @@ def documents(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 
 @app.command()
+def check() -> None:
+    """Check the index for what a crash or a bug could leave inconsistent (staged or orphaned
+    passages, wrong passage counts, dangling links); exit 1 when anything is found. After a crash,
+    `vaksam ingest` of the same folders repairs it."""
+    service = _service()
+    try:
+        problems = service.store.integrity_problems()
+    except StoreError as exc:
+        _fail(str(exc))
+    finally:
+        service.close()
+    for line in problems:
+        typer.echo(line)
+    if problems:
+        typer.secho(f"{len(problems)} problems found; `vaksam ingest` of the same folders repairs them", err=True)
+        raise typer.Exit(1)
+    typer.echo("index consistent")
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default VAKSAM_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default VAKSAM_PORT).")] = None,

@@ -92,10 +92,21 @@ def _units(parsed: ParsedDocument, offsets: list[int]) -> list[_Unit]:
     return units
 
 
+MAX_WORD_CHARS = 200  # longer than any URL a passage should carry whole
+
+
 def _split_long(text: str, unit: _Unit, limit: int, token_lengths) -> list[_Unit]:
-    """Cut a sentence longer than the model window into word windows that fit."""
-    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[unit.start : unit.end])]
-    per_window = max(1, int(len(words) * limit / max(unit.tokens, 1) * 0.9))
+    """Cut a sentence longer than the model window into word windows that fit. A "word" longer
+    than ``MAX_WORD_CHARS`` (a base64 image, a hash, a file of "aaaa...") is left out: it is not
+    language, and kept whole it would make one passage of any size."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[unit.start : unit.end])]
+    words = [(a, b) for a, b in spans if b - a <= MAX_WORD_CHARS]
+    if not words:
+        return []
+    tokens = unit.tokens
+    if len(words) < len(spans):  # a window's share of tokens is counted on what is kept
+        tokens = token_lengths([" ".join(text[unit.start + a : unit.start + b] for a, b in words)])[0]
+    per_window = max(1, int(len(words) * limit / max(tokens, 1) * 0.9))
     out: list[_Unit] = []
     i = 0
     while i < len(words):

@@ -10,6 +10,7 @@ levels or from section numbering ("2.3 ...", "4 kap.").
 
 from __future__ import annotations
 
+import codecs
 import re
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ from ingest import offline_nlp
 from ingest.blocks import Block, BlockKind, ParsedDocument
 from ingest.headings import heading_level, looks_like_heading
 from ingest.pages import assign_scraped_pages
-from ingest.safety import check_text
+from ingest.safety import UnsafeFileError, check_text
 
 SUPPORTED_SUFFIXES = {
     ".pdf": "pdf",
@@ -47,16 +48,46 @@ class EmptyDocumentError(ValueError):
     """The file parsed, but holds no text."""
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _legacy_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Bytes that are not UTF-8 are read as Windows-1252 (latin-1 where it has no character)."""
+    return "".join(_cp1252(b) for b in error.object[error.start : error.end]), error.end
+
+
+def _cp1252(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return chr(byte)
+
+
+codecs.register_error("vaksam-legacy", _legacy_bytes)
+
+
 def read_text(path: Path) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), else cp1252, which also covers latin-1."""
+    """Decode a text file: UTF-16/32 by their byte order mark, else UTF-8 (with or without BOM) in
+    which any byte that is not UTF-8 is read as Windows-1252. Files pasted together from old and
+    new systems mix the two; decoding the whole file as cp1252 would garble its UTF-8 å/ä/ö."""
     raw = path.read_bytes()
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise UnsafeFileError(
+                    f"the file starts as {encoding.upper()} but does not decode: {exc.reason}"
+                ) from None
+            check_text(text.encode("utf-8"))
+            return text
     check_text(raw)
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
+    return raw.decode("utf-8-sig", errors="vaksam-legacy")
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:

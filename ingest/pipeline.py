@@ -44,7 +44,7 @@ from search.store import PassageVectors, QdrantStore, passage_point_id
 from search.text import sentence_texts
 
 log = logging.getLogger(__name__)
-CHUNKER_VERSION = "8"  # bump when parsing, cleaning or chunking changes what a file becomes
+CHUNKER_VERSION = "9"  # bump when parsing, cleaning or chunking changes what a file becomes
 STAGES = ("parse", "clean", "chunk", "dedupe", "embed", "lexical", "write", "optimize")
 
 
@@ -65,6 +65,7 @@ class IngestSummary:
     reingested: int = 0
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     failed: list[FileFailure] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)  # files in the folders that Vaksam does not read
     seconds: float = 0.0
     stage_seconds: Counter[str] = field(default_factory=Counter)
 
@@ -80,6 +81,13 @@ class IngestSummary:
             lines.append("  time: " + "  ".join(f"{s} {self.stage_seconds[s]:.1f}s" for s in STAGES))
         lines += [f"  duplicate: {path}: same text as {of}" for path, of in self.duplicates]
         lines += [f"  failed: {f.path}: {f.reason}" for f in self.failed]
+        if self.unsupported:
+            kinds = Counter(Path(p).suffix.lower() or "(no suffix)" for p in self.unsupported)
+            listed = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
+            supported = " ".join(sorted(SUPPORTED_SUFFIXES))
+            lines.append(
+                f"  not read: {len(self.unsupported)} files of other types ({listed}); Vaksam reads {supported}"
+            )
         return "\n".join(lines)
 
 
@@ -101,14 +109,16 @@ def file_hash(path: Path, settings: Settings) -> str:
     return h.hexdigest()
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileFailure]]:
-    """Expand folders into supported files; report what cannot be used, one line each.
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileFailure], list[str]]:
+    """Expand folders into supported files; report what cannot be used, one line each, and list
+    the files of types Vaksam does not read (not failures: a folder may hold spreadsheets).
 
     Folders are walked without following links to folders (no symlink loops); a linked
     file is used only when it resolves inside the folder given.
     """
     found: list[Path] = []
     problems: list[FileFailure] = []
+    unsupported: list[str] = []
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
@@ -118,8 +128,12 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileFailure]]:
             for folder, dirs, files in os.walk(path, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+                    if name.startswith("."):
+                        continue
+                    if Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
                         candidates.append(Path(folder) / name)
+                    else:
+                        unsupported.append(str(Path(folder) / name))
         elif path.is_file():
             root, candidates = None, [path]
         elif path.is_symlink():
@@ -143,7 +157,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileFailure]]:
             if key not in seen:
                 seen.add(key)
                 found.append(candidate)
-    return found, problems
+    return found, problems, unsupported
 
 
 def display_path(path: Path) -> str:
@@ -172,6 +186,8 @@ def make_passages(
     out: list[PassageRecord] = []
     seen: set[str] = set()
     for c in chunks:
+        if not any(ch.isalnum() for ch in c.text):
+            continue  # dot leaders of a table of contents, a row of dashes: nothing to find
         fp = fingerprint(c.text)
         if fp in seen:
             continue
@@ -307,8 +323,8 @@ class Ingestor:
 
         started = time.perf_counter()
         self.store.ensure_collections(self.encoder.name, self.encoder.dimension)
-        files, problems = discover(paths)
-        summary = IngestSummary(files=len(files) + len(problems), failed=problems)
+        files, problems, unsupported = discover(paths)
+        summary = IngestSummary(files=len(files) + len(problems), failed=problems, unsupported=unsupported)
         bar = tqdm(files, desc="Indexerar", unit="fil", disable=not progress or None, leave=False)
         for path in bar:
             bar.set_postfix_str(path.name[:40])
@@ -330,6 +346,9 @@ class Ingestor:
             outcome = self.ingest_file(path, force=force, timings=summary.stage_seconds)
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
             log.warning("failed to ingest %s: %s", path, exc)
+            if not path.exists():  # moved or deleted while the run read it: nothing to record
+                summary.failed.append(FileFailure(str(path), "the file disappeared during the run (moved or deleted)"))
+                return
             reason = _reason(exc)
             summary.failed.append(FileFailure(str(path), reason))
             self._record_failure(path, reason)
@@ -426,6 +445,13 @@ class Ingestor:
         timings["dedupe"] += time.perf_counter() - t0
         if original is not None:
             extra = self._unique_remainder(passages, original)
+            # What only it says may be what another duplicate of the same original says too.
+            shared = self.store.find_fingerprints([p.fingerprint for p in extra], exclude_documents=[doc_id])
+            extra = [
+                p.model_copy(update={"index": i}) for i, p in enumerate(x for x in extra if x.fingerprint not in shared)
+            ]
+            record.shared_passages = len(shared)
+            self.store.add_also_in(list(shared.values()), doc_id)
             if extra:
                 vectors = encode_passages(
                     record.title, extra, self.encoder, self.sparse_encoder, self.settings, timings, record.running_heads
@@ -451,8 +477,8 @@ class Ingestor:
         record.passages, record.shared_passages = len(own), len(shared)
         if existing is not None:
             record.duplicates = [d for d in existing.duplicates if d in self._known()]
-        self._orphans.update(self.store.replace_document(record, own, vectors))
         self.store.add_also_in(list(shared.values()), doc_id)
+        self._orphans.update(self.store.replace_document(record, own, vectors))  # writes the record last
         self._known()[doc_id] = record
         for other in absorbed:
             self._store_duplicate(other, record)

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 QUERY_PROMPT_NAMES = ("query",)
 PASSAGE_PROMPT_NAMES = ("passage", "document")
+TOKEN_BATCH = 1024
 
 
 class Encoder:
@@ -121,7 +122,12 @@ class Encoder:
         return len(self.model.tokenizer(prompt + text, add_special_tokens=True)["input_ids"])
 
     def token_lengths(self, texts: list[str]) -> list[int]:
-        """Token counts of many passages at once (fast path of the Rust tokenizer)."""
+        """Token counts of many passages at once (fast path of the Rust tokenizer), in slices of
+        ``TOKEN_BATCH`` texts: the tokenizer keeps every encoding of a call alive, and one call for
+        the 60,000 sentences of a 5 MB text held 570 MB."""
         prompt = self._prompt_text.get(self._passage_prompt, "") if self._passage_prompt else ""
-        encoded = self.model.tokenizer([prompt + t for t in texts], add_special_tokens=True)
-        return [len(ids) for ids in encoded["input_ids"]]
+        lengths: list[int] = []
+        for start in range(0, len(texts), TOKEN_BATCH):
+            batch = [prompt + t for t in texts[start : start + TOKEN_BATCH]]
+            lengths.extend(len(ids) for ids in self.model.tokenizer(batch, add_special_tokens=True)["input_ids"])
+        return lengths

@@ -36,6 +36,9 @@ from pathlib import Path
 from search.text import fold
 
 WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
+# Longer runs of letters (hashes, base64, a file of "aaaa...") are kept as one truncated term, not
+# stemmed, split or cut into n-grams: that work grows with the length and finds nothing.
+MAX_WORD = 64
 # Every character WORD can match folds to exactly one character, so a whole text folds once with
 # this table and each word is a slice of it at the same offsets (folding word by word was 1,700
 # calls per search for the snippets and highlights).
@@ -100,6 +103,8 @@ class SwedishAnalyzer:
     def _plain_terms(self, folded: str) -> tuple[str, ...]:
         if folded in self._stop:
             return ()
+        if len(folded) > MAX_WORD:
+            return (folded[:MAX_WORD],)
         terms = [self._stemmer.stemWord(folded)]
         if self._compounds is not None and folded.isalpha():
             parts = self._compounds.split(folded)

@@ -34,6 +34,9 @@ _BEGIN_FLAG, _END_FLAG = "X", "Y"
 _CACHE_VERSION = 1
 MIN_PART = 3  # shorter heads or tails ("en", "ö") split too many ordinary words
 MIN_WORD = 7
+# Sweden's longest dictionary compounds have about 40 letters; a longer "word" is a hash, a URL
+# or garbage, and splitting it costs time quadratic in its length (a 2 MB run of letters hung ingest).
+MAX_WORD = 60
 
 
 class LexiconUnavailableError(RuntimeError):
@@ -147,7 +150,7 @@ class CompoundLexicon:
 
     def _split(self, word: str, depth: int = 0) -> tuple[str, ...]:
         """The parts of a folded word (longest known head first), or () when it is no compound."""
-        if len(word) < (MIN_WORD if depth == 0 else 2 * MIN_PART) or depth > 2:
+        if len(word) < (MIN_WORD if depth == 0 else 2 * MIN_PART) or len(word) > MAX_WORD or depth > 2:
             return ()
         for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
             head, tail = word[:cut], word[cut:]

@@ -42,10 +42,15 @@ def test_documents_passages_and_404s(client):
     assert detail["passages"] == len(detail["passage_ids"]) >= 1
     passage = client.get(f"/api/passages/{detail['passage_ids'][0]}").json()
     assert passage["document"]["id"] == doc_id and passage["text"] in TEXT or "Tjänsteresa" in passage["text"]
-    assert client.get("/api/documents/nope").status_code == 404
-    assert client.get("/api/passages/not-a-uuid").status_code == 404
+    assert client.get("/api/documents/0123456789abcdef").status_code == 404
+    assert "no document" in client.get("/api/documents/0123456789abcdef").json()["detail"]
     assert client.get("/api/passages/00000000-0000-0000-0000-000000000000").status_code == 404
-    assert "no document" in client.get("/api/documents/nope").json()["detail"]
+    # Ids of the wrong shape are refused before any lookup, with what the shape should be.
+    for path in ("/api/documents/nope", "/api/passages/not-a-uuid", "/api/documents/..%2F..%2Fetc"):
+        response = client.get(path)
+        assert response.status_code in (404, 422) and "Internal" not in response.text
+    assert client.get("/api/documents/nope").status_code == 422
+    assert "document_id" in client.get("/api/documents/nope").json()["detail"]
 
 
 def test_health_and_openapi(client):

@@ -178,7 +178,7 @@ def test_page_widget_and_static_files(indexed):
 def test_metrics_readiness_and_error_shapes(indexed):
     with _client(indexed) as client:
         client.get("/api/v1/search", params={"q": "modell"})
-        client.get("/api/v1/documents/nope")
+        client.get("/api/v1/documents/0123456789abcdef")
         metrics = client.get("/metrics").text
         assert 'vaksam_requests_total{method="GET",route="/api/v1/search",status="200"} 1.0' in metrics
         assert 'route="/api/v1/documents/{document_id}",status="404"' in metrics
@@ -192,7 +192,9 @@ def test_metrics_readiness_and_error_shapes(indexed):
         }
         invalid = client.get("/api/v1/search", params={"q": "a", "limit": 0}).json()
         assert "limit" in invalid["detail"] and invalid["errors"][0]["loc"] == ["query", "limit"]
-        assert client.get("/api/v1/documents/nope").json() == {"detail": "no document with id 'nope'"}
+        assert client.get("/api/v1/documents/0123456789abcdef").json() == {
+            "detail": "no document with id '0123456789abcdef'"
+        }
         alias = client.get("/api/search", params={"q": "modell"}).json()
         assert alias["hits"] == client.get("/api/v1/search", params={"q": "modell"}).json()["hits"]
         schema = client.get("/api/openapi.json").json()
@@ -208,11 +210,11 @@ def test_json_log_lines_carry_the_request_id(indexed, caplog):
     from api.observability import ACCESS_LOG, JsonFormatter
 
     with caplog.at_level(logging.INFO, logger=ACCESS_LOG), _client(indexed) as client:
-        client.get("/api/v1/documents/nope", headers={"X-Request-ID": "req-42"})
+        client.get("/api/v1/documents/0123456789abcdef", headers={"X-Request-ID": "req-42"})
     record = next(r for r in caplog.records if r.name == ACCESS_LOG and getattr(r, "request_id", "") == "req-42")
     line = json.loads(JsonFormatter().format(record))
     assert line["request_id"] == "req-42" and line["status"] == 404 and line["level"] == "info"
-    assert line["route"] == "/api/v1/documents/{document_id}" and line["path"] == "/api/v1/documents/nope"
+    assert line["route"] == "/api/v1/documents/{document_id}" and line["path"] == "/api/v1/documents/0123456789abcdef"
     assert isinstance(line["ms"], float)
 
 
