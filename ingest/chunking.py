@@ -93,6 +93,8 @@ def _units(parsed: ParsedDocument, offsets: list[int]) -> list[_Unit]:
 
 
 MAX_WORD_CHARS = 200  # longer than any URL a passage should carry whole
+# A tokenizer may count such a word as one unknown token (WordPiece gives up past 100 characters).
+_GIANT_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 
 
 def _split_long(text: str, unit: _Unit, limit: int, token_lengths) -> list[_Unit]:
@@ -160,7 +162,8 @@ def chunk_document(
     sized: list[_Unit] = []
     for unit, n in zip(units, lengths, strict=False):
         unit.tokens = n - 2
-        sized.extend(_split_long(text, unit, limit, token_lengths) if unit.tokens > limit else [unit])
+        too_long = unit.tokens > limit or _GIANT_WORD.search(text, unit.start, unit.end) is not None
+        sized.extend(_split_long(text, unit, limit, token_lengths) if too_long else [unit])
 
     chunks: list[Chunk] = []
     current: list[_Unit] = []

@@ -406,6 +406,14 @@ class QdrantStore:
         return counts[0], counts[1]
 
     @_reading
+    def passage_payloads(self) -> list[tuple[str, dict]]:
+        """Every stored passage point, staged ones too, as (id, payload): what checks and
+        comparisons of whole indexes read (a search never sees staged points)."""
+        if not self.engine.exists(self.collection):
+            return []
+        return [(str(r.id), r.payload or {}) for r in self._scroll(self.collection)]
+
+    @_reading
     def integrity_problems(self) -> list[str]:
         """What a crash, a bug or a hand edit left inconsistent, one line each; [] when none.
 
@@ -420,21 +428,20 @@ class QdrantStore:
         problems: list[str] = []
         live: dict[str, int] = {}
         owners: dict[str, str] = {}
-        for record in self._scroll(self.collection):
-            payload = record.payload or {}
+        for pid, payload in self.passage_payloads():
             doc_id = payload.get("document_id", "?")
             if payload.get(STATE) != LIVE:
-                problems.append(f"passage {record.id}: left staged by an interrupted write of document {doc_id}")
+                problems.append(f"passage {pid}: left staged by an interrupted write of document {doc_id}")
                 continue
             live[doc_id] = live.get(doc_id, 0) + 1
             if doc_id not in docs:
-                problems.append(f"passage {record.id}: its document {doc_id} has no record")
+                problems.append(f"passage {pid}: its document {doc_id} has no record")
             for other in payload.get("also_in") or []:
                 if other not in docs:
-                    problems.append(f"passage {record.id}: also_in names unknown document {other}")
+                    problems.append(f"passage {pid}: also_in names unknown document {other}")
             fingerprint = payload.get("fingerprint")
             if fingerprint and owners.setdefault(fingerprint, doc_id) != doc_id:
-                problems.append(f"passage {record.id}: the same text is stored for {owners[fingerprint]} and {doc_id}")
+                problems.append(f"passage {pid}: the same text is stored for {owners[fingerprint]} and {doc_id}")
         for doc in docs.values():
             if live.get(doc.id, 0) != doc.passages:
                 problems.append(

@@ -31,11 +31,18 @@ GOOD_TEXTS = {
 }
 
 
+GOOD = "a good file"
+
+
 @dataclass(frozen=True)
 class HostileFile:
     name: str
     what: str
     reason: str | None  # a fragment of the expected reason; None: it must be indexed
+
+    @property
+    def good(self) -> bool:
+        return self.what == GOOD
 
 
 def _zip(path: Path, members: dict[str, bytes]) -> None:
@@ -79,12 +86,20 @@ def build_hostile_corpus(folder: Path) -> list[HostileFile]:
         expected.append(HostileFile(name, what, reason))
         return path
 
+    # Good files of every kind, so a run over them alone loads the same parsers (the memory baseline).
     for name, text in GOOD_TEXTS.items():
-        add(name, "a good file", None, text.encode("utf-8"))
+        add(name, GOOD, None, text.encode("utf-8"))
+    pdf_lines = ["Handlingsplan mot våld i nära relationer.", "Planen gäller alla förvaltningar i kommunen."]
+    pdf = make_pdf(scratch / "good.pdf", [pdf_lines]).read_bytes()
+    add("handlingsplan.pdf", GOOD, None, pdf)
+    sections = [("Bakgrund", ["Skolan arbetar med trygghet och studiero enligt den nya planen för läsåret."])]
+    add("trygghetsplan.docx", GOOD, None, make_docx(scratch / "t.docx", "Trygghetsplan", sections).read_bytes())
+    slides = [("Våldsprevention", "Samverkan mellan skola, socialtjänst och polis i kommunen.")]
+    add("presentation.pptx", GOOD, None, make_pptx(scratch / "v.pptx", slides).read_bytes())
+    page = "<html><head><title>Stöd</title></head><body><main><p>Kommunen erbjuder stöd till våldsutsatta.</p></main>"
+    add("stod.html", GOOD, None, (page + "</body></html>").encode())
 
     # -- PDFs -----------------------------------------------------------------------------
-    good_pdf = make_pdf(scratch / "good.pdf", [["Handlingsplan mot våld i nära relationer.", "Sida ett."]])
-    pdf = good_pdf.read_bytes()
     add("corrupt.pdf", "a PDF header and garbage", "corrupt", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage")
     add("truncated.pdf", "a real PDF cut in half", "", pdf[: len(pdf) // 2])
     _encrypted_pdf(add("encrypted.pdf", "a password-protected PDF", "encrypted"), scratch)

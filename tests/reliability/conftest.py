@@ -1,0 +1,74 @@
+"""Helpers for the reliability suite: ingest runs and servers in their own processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def child_env() -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env.pop("VAKSAM_QDRANT_URL", None)
+    return env
+
+
+class IngestChild:
+    """`python -m tests.reliability.ingest_child` with one model folder shared by every run (the
+    tiny model's ONNX export is made once)."""
+
+    def __init__(self, model: Path, model_dir: Path) -> None:
+        self.model, self.model_dir = model, model_dir
+
+    def command(self, index: Path, paths: list[Path], *extra: str) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "tests.reliability.ingest_child",
+            "--model",
+            str(self.model),
+            "--model-dir",
+            str(self.model_dir),
+            "--index",
+            str(index),
+            *extra,
+            *map(str, paths),
+        ]
+
+    def run(self, index: Path, paths: list[Path], *extra: str, timeout: float = 600) -> dict:
+        """Run to the end; the JSON it printed."""
+        done = subprocess.run(
+            self.command(index, paths, *extra),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=child_env(),
+            cwd=ROOT,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def start(self, index: Path, paths: list[Path], *extra: str) -> subprocess.Popen:
+        """Start it and return once it says ``ready`` (model loaded, index open)."""
+        proc = subprocess.Popen(
+            self.command(index, paths, *extra),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=child_env(),
+            cwd=ROOT,
+        )
+        line = proc.stdout.readline()
+        assert line.strip() == "ready", f"the ingest child said {line!r}"
+        return proc
+
+
+@pytest.fixture(scope="session")
+def ingest_child(tiny_model_dir, tmp_path_factory) -> IngestChild:
+    return IngestChild(tiny_model_dir, tmp_path_factory.mktemp("child-models"))
