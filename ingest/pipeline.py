@@ -303,7 +303,17 @@ class RecordBook(dict):
 
 
 class Ingestor:
-    """Turns files into indexed passages through the store."""
+    """Turns files into indexed passages through the store.
+
+    Crash safety: a document's record is written after its passages, so a file whose record does
+    not match it is simply read again. What one document's write does to others (documents that
+    lean on its passages, smaller ones it absorbs as duplicates) is the run's pending work, lost
+    with the process on a crash; so before any write the documents it may touch are added to a
+    journal in the index (:meth:`QdrantStore.set_pending_documents`), cleared when the run ends.
+    The next run reads every journalled document again, in its place among the files or at the
+    end, and converges on the index a clean run makes (tests/reliability/test_crash_consistency.py
+    kills runs at random points and write boundaries and compares whole indexes).
+    """
 
     def __init__(
         self, settings: Settings, encoder: Encoder, store: QdrantStore, sparse_encoder: SparseEncoder | None = None
@@ -316,6 +326,27 @@ class Ingestor:
         self._orphans: set[str] = set()
         self._absorbed: list[tuple[str, str]] = []
         self._edges: Counter[str] | None = None
+        self._journal: set[str] = set()  # documents this run (or an interrupted one) is changing
+        self._resume: set[str] = set()  # documents an interrupted run left pending, not yet read again
+
+    # -- the run journal ---------------------------------------------------------------------
+    def _begin(self) -> None:
+        self._resume = self.store.pending_documents()
+        self._journal = set(self._resume)
+        if self._resume:
+            log.warning("an earlier run was interrupted: reading %d documents again", len(self._resume))
+
+    def _intend(self, *document_ids: str | None) -> None:
+        """Journal the documents the next writes may change, before writing anything."""
+        new = {d for d in document_ids if d} - self._journal
+        if new:
+            self._journal |= new
+            self.store.set_pending_documents(self._journal)
+
+    def _finish(self) -> None:
+        if self._journal:
+            self.store.set_pending_documents(())
+        self._journal, self._resume = set(), set()
 
     # -- run ---------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[Path], *, prune: bool = False, progress: bool = True) -> IngestSummary:
@@ -323,6 +354,7 @@ class Ingestor:
 
         started = time.perf_counter()
         self.store.ensure_collections(self.encoder.name, self.encoder.dimension)
+        self._begin()
         files, problems, unsupported = discover(paths)
         summary = IngestSummary(files=len(files) + len(problems), failed=problems, unsupported=unsupported)
         bar = tqdm(files, desc="Indexerar", unit="fil", disable=not progress or None, leave=False)
@@ -338,6 +370,7 @@ class Ingestor:
         optimizing = time.perf_counter()
         self.store.optimize()  # HNSW and payload indexes once per run, not per document
         summary.stage_seconds["optimize"] = time.perf_counter() - optimizing
+        self._finish()
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -363,7 +396,10 @@ class Ingestor:
             summary.shared_passages += outcome[1]
 
     def _reingest_orphans(self, summary: IngestSummary) -> None:
-        """Re-ingest documents whose canonical passages or original went away (bounded rounds)."""
+        """Re-ingest documents whose canonical passages or original went away (bounded rounds),
+        and those an interrupted run left pending that this run's files did not include."""
+        self._orphans |= self._resume
+        self._resume = set()
         for _ in range(3):
             orphans, self._orphans = sorted(self._orphans), set()
             if not orphans:
@@ -373,6 +409,8 @@ class Ingestor:
                 if record is not None and Path(record.source).is_file():
                     summary.reingested += 1
                     self._ingest_one(Path(record.source), summary, force=True)
+                elif record is None:  # an interrupted first write: nothing but leftovers to remove
+                    self._orphans.update(self.store.delete_passages(doc_id))
 
     # -- one file ----------------------------------------------------------------------------
     def ingest_file(
@@ -386,6 +424,8 @@ class Ingestor:
         doc_id = document_id_for(path)
         digest = file_hash(path, self.settings)
         existing = self._known().get(doc_id)
+        force = force or doc_id in self._resume
+        self._resume.discard(doc_id)
         if not force and existing is not None and existing.content_hash == digest and existing.error is None:
             return None
 
@@ -445,6 +485,7 @@ class Ingestor:
         timings["dedupe"] += time.perf_counter() - t0
         if original is not None:
             extra = self._unique_remainder(passages, original)
+            self._intend(doc_id, original.id, *self.store.dependants(doc_id))
             # What only it says may be what another duplicate of the same original says too.
             shared = self.store.find_fingerprints([p.fingerprint for p in extra], exclude_documents=[doc_id])
             extra = [
@@ -477,6 +518,12 @@ class Ingestor:
         record.passages, record.shared_passages = len(own), len(shared)
         if existing is not None:
             record.duplicates = [d for d in existing.duplicates if d in self._known()]
+        self._intend(
+            doc_id,
+            *self.store.dependants(doc_id, keep=[p.id for p in own]),
+            *(d.id for d in absorbed),
+            *(dependant for d in absorbed for dependant in self.store.dependants(d.id)),
+        )
         self.store.add_also_in(list(shared.values()), doc_id)
         self._orphans.update(self.store.replace_document(record, own, vectors))  # writes the record last
         self._known()[doc_id] = record
@@ -612,13 +659,16 @@ class Ingestor:
         if doc is None:
             return None
         started = time.perf_counter()
+        self._begin()
         self._forget(doc)
         summary = IngestSummary(pruned=1)
         self._reingest_orphans(summary)
+        self._finish()
         summary.seconds = time.perf_counter() - started
         return summary
 
     def _forget(self, doc: DocumentRecord) -> None:
+        self._intend(doc.id, doc.duplicate_of, *doc.duplicates, *self.store.dependants(doc.id))
         self._orphans.update(self.store.delete_document(doc.id))
         self._known().pop(doc.id, None)
         if doc.duplicate_of and doc.duplicate_of in self._known():

@@ -121,6 +121,16 @@ def document_point_id(document_id: str) -> str:
     return point_id(f"document:{document_id}")
 
 
+# The run journal: one point in the documents collection, beside the records, holding the ids of
+# the documents an unfinished run was changing (see Ingestor). Its payload has no "id".
+JOURNAL_POINT = point_id("journal:pending-documents")
+JOURNAL_KEY = "pending_documents"
+
+
+def _is_record(payload: dict | None) -> bool:
+    return bool(payload) and JOURNAL_KEY not in payload
+
+
 class QdrantStore:
     """Passages and documents in Qdrant; the only module that talks to the engine."""
 
@@ -221,9 +231,17 @@ class QdrantStore:
         self.engine.delete(self.collection, self._doc_filter(document.id, live=False))
         for start in range(0, len(passages), _UPSERT_BATCH):
             batch = passages[start : start + _UPSERT_BATCH]
+            # A passage that stays (same id: same document, place and text) keeps the other
+            # documents that hold it too; rewriting it must not cut their link.
+            held = {
+                str(r.id): r.payload.get("also_in") or []
+                for r in self.engine.retrieve(self.collection, [p.id for p in batch])
+            }
             points = [
                 models.PointStruct(
-                    id=p.id, vector=_point_vectors(vectors, start + i), payload={**p.model_dump(), STATE: STAGED}
+                    id=p.id,
+                    vector=_point_vectors(vectors, start + i),
+                    payload={**p.model_dump(), "also_in": sorted({*p.also_in, *held.get(p.id, [])}), STATE: STAGED},
                 )
                 for i, p in enumerate(batch)
             ]
@@ -269,6 +287,38 @@ class QdrantStore:
             orphans.update(record.duplicates)
         orphans.discard(document_id)
         return sorted(orphans)
+
+    @_reading
+    def dependants(self, document_id: str, keep: Sequence[str] = ()) -> list[str]:
+        """Documents that lean on this one's passages other than ``keep`` (``also_in``): what
+        replacing or deleting them would orphan, known before anything is written."""
+        if not self.engine.exists(self.collection):
+            return []
+        return self._sharers(
+            models.Filter(
+                must=[_match("document_id", document_id)],
+                must_not=[models.HasIdCondition(has_id=list(keep))] if keep else [],
+            )
+        )
+
+    # -- the run journal -----------------------------------------------------------------------
+    @_reading
+    def pending_documents(self) -> set[str]:
+        """Documents an interrupted run was changing: the next run reads them again."""
+        if not self.engine.exists(self.documents_collection):
+            return set()
+        found = self.engine.retrieve(self.documents_collection, [JOURNAL_POINT])
+        return set(found[0].payload.get(JOURNAL_KEY) or []) if found else set()
+
+    @_writing
+    def set_pending_documents(self, document_ids: Iterable[str]) -> None:
+        """Write the journal (one point, so it changes atomically); empty removes it."""
+        ids = sorted(set(document_ids))
+        if ids:
+            point = models.PointStruct(id=JOURNAL_POINT, vector={}, payload={JOURNAL_KEY: ids})
+            self.engine.upsert(self.documents_collection, [point])
+        else:
+            self.engine.delete(self.documents_collection, [JOURNAL_POINT])
 
     def _sharers(self, flt: models.Filter) -> list[str]:
         sharers: set[str] = set()
@@ -333,7 +383,7 @@ class QdrantStore:
     def list_documents(self) -> list[DocumentRecord]:
         if not self.engine.exists(self.documents_collection):
             return []
-        docs = [DocumentRecord(**r.payload) for r in self._scroll(self.documents_collection)]
+        docs = [DocumentRecord(**r.payload) for r in self._scroll(self.documents_collection) if _is_record(r.payload)]
         return sorted(docs, key=lambda d: (d.title.lower(), d.id))
 
     def get_document(self, document_id: str) -> DocumentRecord | None:
@@ -424,7 +474,7 @@ class QdrantStore:
         the crash tests assert there are none after a rerun."""
         if not self.engine.exists(self.collection):
             return []
-        docs = {r.payload["id"]: DocumentRecord(**r.payload) for r in self._scroll(self.documents_collection)}
+        docs = {d.id: d for d in self.list_documents()}
         problems: list[str] = []
         live: dict[str, int] = {}
         owners: dict[str, str] = {}

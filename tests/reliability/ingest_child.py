@@ -29,7 +29,17 @@ def snapshot(store) -> dict:
         for pid, p in store.passage_payloads()
     )
     documents = sorted(
-        [d.id, d.status, d.passages, d.shared_passages, d.content_hash, d.duplicate_of, sorted(d.duplicates), d.error]
+        [
+            d.id,
+            Path(d.source).name,
+            d.status,
+            d.passages,
+            d.shared_passages,
+            d.content_hash[:12],
+            d.duplicate_of,
+            sorted(d.duplicates),
+            d.error,
+        ]
         for d in store.list_documents()
     )
     return {"passages": passages, "documents": documents}
