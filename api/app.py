@@ -22,7 +22,6 @@ import logging
 import threading
 import time
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, UploadFile
@@ -40,7 +39,7 @@ from api.keys import ApiKey, KeyFileError, KeyStore
 from api.observability import ACCESS_LOG, Metrics, request_id
 from api.protection import SECURITY_HEADERS, RateLimiter
 from api.service import QueryError, VaksamService
-from api.uploads import UploadError, save_upload
+from api.uploads import ReceivedUpload, UploadError, receive_upload
 from ingest.metadata import document_type_names, program_names
 from ingest.pipeline import document_id_for
 from search.filters import SearchFilters
@@ -157,6 +156,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         svc = service or VaksamService(settings)
         svc.store  # open the index and load the model before the first request  # noqa: B018
         svc.encoder  # noqa: B018
+        await run_in_threadpool(svc.recover)  # what a crash left half done, before serving
         app.state.service = state["service"] = svc
         yield
         svc.close()
@@ -418,15 +418,17 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         """Add or replace a document: parsed, cleaned, split and indexed like a file in a folder.
         The same file name again replaces the earlier version."""
         try:
-            path = await save_upload(file, settings.uploads_dir, int(settings.max_upload_mb * 1_000_000))
+            received = await receive_upload(file, settings.uploads_dir, int(settings.max_upload_mb * 1_000_000))
         except UploadError as exc:
             raise HTTPException(exc.status, str(exc)) from None
         svc: VaksamService = request.app.state.service
-        result = await run_in_threadpool(_ingest_upload, svc, path, writing, metrics)
+        result = await run_in_threadpool(_ingest_upload, svc, received, writing, metrics)
         if not result.created:
             response.status_code = 200
         log = logging.getLogger("vaksam.api")
-        log.info("document uploaded", extra={"key": key.name, "document": result.document.id, "file": path.name})
+        log.info(
+            "document uploaded", extra={"key": key.name, "document": result.document.id, "file": received.target.name}
+        )
         return result
 
     @writes.delete(
@@ -498,15 +500,24 @@ def _body_limit(request: Request, settings: Settings) -> int:
     return settings.max_body_kb * 1024
 
 
-def _ingest_upload(svc: VaksamService, path: Path, lock: threading.Lock, metrics: Metrics) -> UploadResult:
-    summary = svc.ingest([path], progress=False)
-    doc = svc.document(document_id_for(path))
-    if summary.failed or doc is None:
-        metrics.ingested.labels("failed").inc()
-        reason = summary.failed[0].reason if summary.failed else "the document could not be indexed"
-        svc.delete_document(document_id_for(path))
-        path.unlink(missing_ok=True)
-        raise HTTPException(422, f"{path.name}: {reason}")
+def _ingest_upload(
+    svc: VaksamService, received: ReceivedUpload, lock: threading.Lock, metrics: Metrics
+) -> UploadResult:
+    """Put the file in place and index it, one upload or delete at a time: two uploads of one
+    name must not interleave their rename and their ingest."""
+    with lock:
+        path = received.commit()
+        summary = svc.ingest([path], progress=False)
+        doc = svc.document(document_id_for(path))
+        if summary.failed or doc is None:
+            metrics.ingested.labels("failed").inc()
+            reason = summary.failed[0].reason if summary.failed else "the document could not be indexed"
+            if received.roll_back():  # a bad new version: the old one stays, as it was
+                svc.ingest([path], progress=False)
+            else:
+                svc.delete_document(document_id_for(path))
+            raise HTTPException(422, f"{path.name}: {reason}")
+        received.settle()
     outcome = "unchanged" if summary.skipped else ("duplicate" if summary.duplicates else "indexed")
     metrics.ingested.labels(outcome).inc()
     metrics.ingested_passages.inc(summary.passages)

@@ -13,12 +13,16 @@ Usage::
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
 import threading
 import uuid
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
+from api.uploads import STALE_AFTER_S, remove_stale_temporaries
 from ingest.pipeline import Ingestor, IngestSummary
 from search.embedding.encoder import Encoder
 from search.filters import SearchFilters
@@ -98,6 +102,35 @@ class VaksamService:
             self.store.drop()
         ingestor = Ingestor(self.settings, self.encoder, self.store, self.sparse_encoder)
         return ingestor.ingest(paths, prune=prune, progress=progress)
+
+    def recover(self) -> IngestSummary | None:
+        """Finish what a crash interrupted, before serving: remove half-received uploads, index
+        uploads that were put in place but not indexed, and read again the documents an
+        interrupted run was changing (the index's journal). None when nothing needed it.
+
+        Workers of one server take turns (a lock on the uploads folder); the embedded
+        index is one process's alone, so its leftovers are removed whatever their age."""
+        uploads = self.settings.uploads_dir
+        alone = not self.settings.qdrant_url
+        uploads.mkdir(parents=True, exist_ok=True)
+        folder = os.open(uploads, os.O_RDONLY)
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX)  # the folder itself: no lock file left in it
+            removed = remove_stale_temporaries(uploads, 0 if alone else STALE_AFTER_S)
+            has_uploads = any(p.is_file() and not p.name.startswith(".") for p in uploads.iterdir())
+            if not has_uploads and not self.store.pending_documents():
+                return None
+            summary = self.ingest([uploads] if has_uploads else [], progress=False)
+        finally:
+            os.close(folder)
+        if removed or summary.indexed or summary.reingested:
+            logging.getLogger(__name__).warning(
+                "recovered: %d leftovers removed, %d uploads indexed, %d documents read again",
+                removed,
+                summary.indexed,
+                summary.reingested,
+            )
+        return summary
 
     def delete_document(self, document_id: str) -> IngestSummary | None:
         """Remove a document from the index, and its file when it was uploaded (the uploads folder

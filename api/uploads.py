@@ -5,9 +5,15 @@ arrives, so a client that lies about (or omits) its Content-Length is cut off at
 rather than filling the disk. Only then is it renamed to its cleaned name: the same name
 uploaded again is a new version of the same document (same id), as with files in a folder.
 
+A crash between the two steps leaves only a hidden temporary, which the next start removes
+(:func:`remove_stale_temporaries`); a crash after the rename leaves the file in place, which the
+next start indexes (the service's recovery), as a client's retry would.
+
 Usage::
 
-    path = await save_upload(upload, settings.uploads_dir, max_bytes)
+    received = await receive_upload(upload, settings.uploads_dir, max_bytes)
+    with write_lock:
+        path = received.commit()
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import UploadFile
@@ -23,6 +31,9 @@ from fastapi import UploadFile
 from ingest.parsing import SUPPORTED_SUFFIXES
 
 CHUNK = 1 << 16
+TEMP_PREFIX = ".upload-"
+BACKUP_PREFIX = ".previous-"
+STALE_AFTER_S = 600.0
 
 
 class UploadError(ValueError):
@@ -48,11 +59,46 @@ def safe_name(filename: str | None) -> str:
     return f"{stem}{suffix}"
 
 
-async def save_upload(upload: UploadFile, folder: Path, max_bytes: int) -> Path:
-    """Stream ``upload`` into ``folder`` under its safe name; refuse it past ``max_bytes``."""
+@dataclass
+class ReceivedUpload:
+    """A complete upload in a hidden temporary file, not yet in place under its name."""
+
+    temp: Path
+    target: Path
+
+    @property
+    def backup(self) -> Path:
+        return self.target.with_name(f"{BACKUP_PREFIX}{self.target.name}")
+
+    def commit(self) -> Path:
+        """Put it in place atomically (a reader sees the old file or the new one, never half or
+        none), keeping the version it replaces as a hard link until :meth:`settle` or
+        :meth:`roll_back`."""
+        self.backup.unlink(missing_ok=True)
+        if self.target.exists():
+            os.link(self.target, self.backup)
+        os.replace(self.temp, self.target)
+        return self.target
+
+    def settle(self) -> None:
+        """The new version is indexed: forget the old one."""
+        self.backup.unlink(missing_ok=True)
+
+    def roll_back(self) -> bool:
+        """The new version failed: put the old one back. False when there was none."""
+        if not self.backup.exists():
+            self.target.unlink(missing_ok=True)
+            return False
+        os.replace(self.backup, self.target)
+        return True
+
+
+async def receive_upload(upload: UploadFile, folder: Path, max_bytes: int) -> ReceivedUpload:
+    """Stream ``upload`` into a temporary file in ``folder``; refuse it past ``max_bytes``.
+    Nothing under the file's own name changes until :meth:`ReceivedUpload.commit`."""
     name = safe_name(upload.filename)
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".upload-", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
     size = 0
     try:
         with os.fdopen(fd, "wb") as out:
@@ -63,9 +109,24 @@ async def save_upload(upload: UploadFile, folder: Path, max_bytes: int) -> Path:
                 out.write(chunk)
         if size == 0:
             raise UploadError("the file is empty")
-        target = folder / name
-        os.replace(tmp, target)
-        return target
+        return ReceivedUpload(Path(tmp), folder / name)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_stale_temporaries(folder: Path, older_than_s: float = STALE_AFTER_S) -> int:
+    """Delete what a crashed server left mid-upload; returns how many files. Temporaries and the
+    links to replaced versions, once not written to for ``older_than_s`` (another worker may be
+    receiving one right now). The file under its own name is always whole, old or new."""
+    removed = 0
+    cutoff = time.time() - older_than_s
+    leftovers = [*folder.glob(f"{TEMP_PREFIX}*"), *folder.glob(f"{BACKUP_PREFIX}*")] if folder.is_dir() else []
+    for leftover in leftovers:
+        try:
+            if leftover.stat().st_mtime <= cutoff:
+                leftover.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed

@@ -485,7 +485,8 @@ class Ingestor:
         timings["dedupe"] += time.perf_counter() - t0
         if original is not None:
             extra = self._unique_remainder(passages, original)
-            self._intend(doc_id, original.id, *self.store.dependants(doc_id))
+            chained = existing.duplicates if existing else []
+            self._intend(doc_id, original.id, *chained, *self.store.dependants(doc_id))
             # What only it says may be what another duplicate of the same original says too.
             shared = self.store.find_fingerprints([p.fingerprint for p in extra], exclude_documents=[doc_id])
             extra = [
@@ -522,6 +523,7 @@ class Ingestor:
             doc_id,
             *self.store.dependants(doc_id, keep=[p.id for p in own]),
             *(d.id for d in absorbed),
+            *(chained for d in absorbed for chained in d.duplicates),
             *(dependant for d in absorbed for dependant in self.store.dependants(d.id)),
         )
         self.store.add_also_in(list(shared.values()), doc_id)
@@ -599,7 +601,10 @@ class Ingestor:
         extra: list[PassageRecord] | None = None,
         vectors: PassageVectors | None = None,
     ) -> str:
-        record.status, record.duplicate_of = DocumentStatus.DUPLICATE, original.id
+        previous = self._known().get(record.id)
+        # Its own duplicates must not point at a duplicate: they are read again against the original.
+        chained = {*record.duplicates, *(previous.duplicates if previous else [])} - {original.id, record.id}
+        record.status, record.duplicate_of, record.duplicates = DocumentStatus.DUPLICATE, original.id, []
         record.passages = len(extra or [])
         if extra and vectors is not None:
             self._orphans.update(self.store.replace_document(record, extra, vectors))
@@ -607,6 +612,7 @@ class Ingestor:
             self._orphans.update(self.store.delete_passages(record.id))
             self.store.put_document(record)
         self._known()[record.id] = record
+        self._orphans.update(chained)
         if record.id not in original.duplicates:
             original.duplicates = sorted({*original.duplicates, record.id})
             self.store.put_document(original)

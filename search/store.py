@@ -499,6 +499,8 @@ class QdrantStore:
                 )
             if doc.duplicate_of and doc.duplicate_of not in docs:
                 problems.append(f"document {doc.id}: duplicate of unknown document {doc.duplicate_of}")
+            elif doc.duplicate_of and docs[doc.duplicate_of].duplicate_of:
+                problems.append(f"document {doc.id}: duplicate of {doc.duplicate_of}, itself a duplicate")
             for other in doc.duplicates:
                 if other not in docs:
                     problems.append(f"document {doc.id}: lists unknown duplicate {other}")
