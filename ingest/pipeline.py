@@ -493,7 +493,7 @@ class Ingestor:
                 p.model_copy(update={"index": i}) for i, p in enumerate(x for x in extra if x.fingerprint not in shared)
             ]
             record.shared_passages = len(shared)
-            self.store.add_also_in(list(shared.values()), doc_id)
+            self.store.set_also_in(list(shared.values()), doc_id)
             if extra:
                 vectors = encode_passages(
                     record.title, extra, self.encoder, self.sparse_encoder, self.settings, timings, record.running_heads
@@ -526,7 +526,7 @@ class Ingestor:
             *(chained for d in absorbed for chained in d.duplicates),
             *(dependant for d in absorbed for dependant in self.store.dependants(d.id)),
         )
-        self.store.add_also_in(list(shared.values()), doc_id)
+        self.store.set_also_in(list(shared.values()), doc_id)
         self._orphans.update(self.store.replace_document(record, own, vectors))  # writes the record last
         self._known()[doc_id] = record
         for other in absorbed:

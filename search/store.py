@@ -357,11 +357,22 @@ class QdrantStore:
                 )
 
     @_writing
-    def remove_also_in(self, document_id: str) -> None:
+    def remove_also_in(self, document_id: str, *, except_ids: Iterable[str] = ()) -> None:
+        """Take ``document_id`` out of the ``also_in`` of every passage (but those in ``except_ids``)."""
+        keep = set(except_ids)
         flt = models.Filter(must=[models.FieldCondition(key="also_in", match=models.MatchAny(any=[document_id]))])
         for record in list(self._scroll(self.collection, flt)):
+            if str(record.id) in keep:
+                continue
             remaining = [d for d in record.payload.get("also_in") or [] if d != document_id]
             self.engine.set_payload(self.collection, {"also_in": remaining}, [record.id])
+
+    @_writing
+    def set_also_in(self, passages: Sequence[PassageRecord], document_id: str) -> None:
+        """Make exactly these passages list ``document_id`` as holding them too: a document's links
+        are recomputed whole each time it is read, as a clean run makes them."""
+        self.remove_also_in(document_id, except_ids=[p.id for p in passages])
+        self.add_also_in(passages, document_id)
 
     def _doc_filter(self, document_id: str, *, live: bool) -> models.Filter:
         return models.Filter(must=[_match("document_id", document_id), _match(STATE, LIVE if live else STAGED)])
