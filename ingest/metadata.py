@@ -261,11 +261,25 @@ def better_title(parsed: ParsedDocument, manifest: dict) -> str:
     return parsed.title or parsed.path.stem
 
 
+def web_address(raw: str | None) -> str | None:
+    """A document's claimed address, only when it is an http(s) URL: pages link to it, and a
+    ``javascript:`` or ``data:`` address from a hostile file must never become a link."""
+    if not raw:
+        return None
+    raw = raw.strip()
+    parsed = urlparse(raw)
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc or any(c.isspace() for c in raw):
+        return None
+    return raw
+
+
 def extract_metadata(parsed: ParsedDocument, own_text: Sequence[str], kind: str) -> DocumentMetadata:
     """Metadata from the front matter, a manifest, the URL and ``own_text`` (the document's own blocks)."""
     manifest = manifest_entry(parsed.path)
     front = parsed.metadata
-    source_url = front.get("source_url") or front.get("url") or front.get("canonical") or manifest.get("url")
+    source_url = web_address(
+        front.get("source_url") or front.get("url") or front.get("canonical") or manifest.get("url")
+    )
     text = "\n".join(own_text)
     opening = list(own_text[:_OPENING_BLOCKS])
     opening_text = "\n".join(opening)[:OPENING_CHARS]

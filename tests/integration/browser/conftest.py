@@ -35,6 +35,14 @@ HOSTILE = (
     '<script>window.__pwned = "script"</script> <img src=x onerror="window.__pwned = \'img\'"> '
     "Dokumentera händelsen i incidentrapporten samma dag.\n"
 )
+HOSTILE_TITLE = (
+    "---\n"
+    "title: <img src=x onerror=\"window.__pwned = 'title'\">Rutin för brandlarmsövning\n"
+    "source_url: javascript:window.__pwned='link'\n"
+    "---\n"
+    "# <svg onload=\"window.__pwned = 'heading'\">Brandlarmsövning\n\n"
+    "Brandlarmsövningen genomförs varje termin. Alla elever samlas på skolgården och läraren räknar in klassen.\n"
+)
 WIDGET_PAGE = """<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><title>Intranätet</title>
 <script src="{vaksam}/widget.js" defer></script>
@@ -70,11 +78,13 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def browser_corpus(tmp_path_factory) -> Path:
-    """Three real documents of the bundled corpus and one whose text is an XSS attempt."""
+    """Three real documents of the bundled corpus and two XSS attempts: in the text, and in the
+    title, a heading and the claimed address of a Markdown file."""
     folder = tmp_path_factory.mktemp("browser-corpus")
     for name in ("001_111830de3333ceff.txt", "002_8cef23d44c9bc52d.txt", "003_e441ec52418bea7e.txt"):
         shutil.copy(CORPUS / name, folder / name)
     (folder / "rutin_hot.txt").write_text(HOSTILE, encoding="utf-8")
+    (folder / "rutin_brandlarm.md").write_text(HOSTILE_TITLE, encoding="utf-8")
     return folder
 
 
@@ -100,7 +110,7 @@ def vaksam(tmp_path_factory, e5_encoder, browser_corpus, ports):
     )
     service = VaksamService(settings, encoder=e5_encoder)
     summary = service.ingest([browser_corpus], progress=False)
-    assert summary.failed == [] and summary.indexed == 4
+    assert summary.failed == [] and summary.indexed == 5
     with LiveServer(create_app(settings=settings, service=service), ports["vaksam"]) as server:
         yield server
 

@@ -128,3 +128,18 @@ def test_documents_that_carry_script_stay_text(page, vaksam):
     assert page.evaluate("window.__pwned") is None
     assert page.locator("dialog img, .hits img, .hits script").count() == 0
     assert page.errors == []
+
+
+def test_a_hostile_title_heading_and_address_stay_text(page, vaksam):
+    _search(page, vaksam, "brandlarmsövning skolgården")
+    hit = page.locator(".hit", has_text="Brandlarmsövningen").first
+    expect(hit).to_be_visible()
+    expect(hit).to_contain_text("<img src=x onerror=")
+    hit.get_by_role("button", name="Visa i dokumentet").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator(".current")).to_contain_text("Brandlarmsövningen genomförs")
+    assert dialog.get_by_text("Öppna originalet").count() == 0  # a javascript: address is no link
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.locator("dialog img, dialog svg, .hits img, .hits svg").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    assert page.errors == []
