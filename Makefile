@@ -18,7 +18,7 @@ export UNSTRUCTURED_DISABLE_NOTICE = 1
 REAL   ?= ../shared/corpus/real
 REAL_COLLECTION ?= vaksam_real
 
-.PHONY: install system-deps browser-deps model ingest ingest-real run serve test lint notebook screenshots clean
+.PHONY: install system-deps browser-deps model ingest ingest-real run serve test fuzz reliability lint notebook screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,16 @@ serve: install
 
 test: install system-deps browser-deps
 	$(BIN)/python -m pytest
+
+# The reliability suite at length (make test runs it bounded): schemathesis with 500 examples per
+# operation and mode, 100 kill -9 rounds of ingest and 60 of uploads, 120 s of searches during ingest.
+# docs/reliability.md lists what each test proves and its last result.
+fuzz: install
+	VAKSAM_FUZZ_EXAMPLES=500 $(BIN)/python -m pytest -q -p no:cacheprovider tests/reliability/test_api_fuzz.py
+
+reliability: install system-deps
+	VAKSAM_FUZZ_EXAMPLES=300 VAKSAM_CRASH_RUNS=100 VAKSAM_UPLOAD_CRASH_RUNS=60 VAKSAM_CONCURRENCY_SECONDS=120 \
+		$(BIN)/python -m pytest -q -s -p no:cacheprovider tests/reliability
 
 # Runs notebooks/explore.ipynb and notebooks/evaluation.ipynb top to bottom and saves their outputs
 # (the tests run copies of them too).

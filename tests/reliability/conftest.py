@@ -13,6 +13,12 @@ import pytest
 from tests.conftest import ROOT
 
 
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/reliability/" in str(item.fspath):
+            item.add_marker(pytest.mark.reliability)
+
+
 def child_env() -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     env.pop("VAKSAM_QDRANT_URL", None)

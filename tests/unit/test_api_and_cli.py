@@ -155,3 +155,24 @@ def test_cli_filters_and_facets(cli_env):
     assert facets.exit_code == 0 and "Socioekologiska modellen (1)" in facets.output
     docs = runner.invoke(cli_app, ["documents", "--json"])
     assert json.loads(docs.stdout)[0]["status"] == "indexed"
+
+
+def test_cli_check_finds_what_a_crash_leaves(cli_env):
+    from qdrant_client import models
+
+    from search.store import STAGED, STATE, QdrantStore
+
+    runner = CliRunner()
+    clean = runner.invoke(cli_app, ["check"])
+    assert clean.exit_code == 0 and "index consistent" in clean.output
+    store = QdrantStore.from_settings(cli_env)
+    doc = store.list_documents()[0]
+    passage = store.document_passages(doc.id)[0]
+    store.engine.set_payload(store.collection, {STATE: STAGED}, [passage.id])  # an interrupted swap
+    store.engine.delete(store.documents_collection, models.Filter())  # and a lost record
+    store.close()
+    found = runner.invoke(cli_app, ["check"])
+    assert found.exit_code == 1 and "left staged" in found.output
+    repaired = runner.invoke(cli_app, ["ingest", str(cli_env.qdrant_path.parent / "corpus"), "--no-progress"])
+    assert repaired.exit_code == 0, repaired.output
+    assert runner.invoke(cli_app, ["check"]).exit_code == 0
