@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import traceback
 
 import pytest
 import schemathesis
@@ -141,3 +142,30 @@ def test_the_schema_declares_who_needs_a_key(fuzz_servers):
     assert "security" not in paths["/api/v1/search"]["get"]
     locked, _ = fuzz_servers["reads-need-key"]
     assert "security" in httpx.get(f"{locked}/api/openapi.json").json()["paths"]["/api/v1/search"]["get"]
+
+
+def test_the_fuzzer_catches_a_response_that_breaks_its_schema():
+    """The harness can fail: a route whose answer contradicts its own schema is caught."""
+    from fastapi import FastAPI
+    from pydantic import BaseModel
+
+    class Count(BaseModel):
+        count: int
+
+    broken = FastAPI(openapi_url="/api/openapi.json")
+
+    @broken.get("/api/count", responses={200: {"model": Count}})
+    def count(q: str) -> dict:
+        return {"count": "many"} if len(q) > 3 else {"count": len(q)}
+
+    with LiveServer(broken, free_port()) as server:
+        found = schemathesis.openapi.from_url(f"{server.url}/api/openapi.json")["/api/count"]["GET"]
+
+        @hypothesis_settings(max_examples=50, deadline=None, derandomize=True, database=None)
+        @given(found.as_strategy())
+        def call(case) -> None:
+            case.call_and_validate(base_url=server.url)
+
+        with pytest.raises(BaseException) as caught:  # schemathesis raises an exception group
+            call()
+    assert "Response violates schema" in "".join(traceback.format_exception(caught.value))
