@@ -124,6 +124,45 @@ _OG_URL = re.compile(r"<meta\b[^>]*\bproperty=[\"']og:url[\"'][^>]*\bcontent=[\"
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption footer h1 h2 h3 h4 h5 h6 header hr li main "
+    "nav ol p pre section table td th tr ul".split()
+)
+
+
+def flat_html_text(html: str) -> str:
+    """A page's visible text, paragraphs at block elements, scripts and styles left out. Python's
+    own HTML parser reads events, not a tree, so no depth of nesting stops it."""
+    from html.parser import HTMLParser
+
+    parts: list[str] = []
+    skipping = 0
+
+    class Flattener(HTMLParser):
+        def handle_starttag(self, tag: str, attrs) -> None:  # noqa: ANN001
+            nonlocal skipping
+            if tag in ("script", "style", "template", "noscript"):
+                skipping += 1
+            elif tag in _BLOCK_TAGS:
+                parts.append("\n\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            nonlocal skipping
+            if tag in ("script", "style", "template", "noscript"):
+                skipping = max(0, skipping - 1)
+            elif tag in _BLOCK_TAGS:
+                parts.append("\n\n")
+
+        def handle_data(self, data: str) -> None:
+            if not skipping:
+                parts.append(data)
+
+    flattener = Flattener(convert_charrefs=True)
+    flattener.feed(html)
+    flattener.close()
+    return re.sub(r"\n\s*\n\s*", "\n\n", re.sub(r"[ \t\r\f\v]+", " ", "".join(parts))).strip()
+
+
 def html_metadata(html: str) -> dict[str, str]:
     """Title and canonical URL from an HTML page's head (the page's own claim of its address)."""
     import html as html_lib
@@ -259,6 +298,11 @@ def parse_file(path: Path) -> ParsedDocument:
         elements = _partition(path, kind, text, ocr=True)
         blocks = [b for b in (_to_block(e, numbered, set()) for e in elements) if b is not None]
         metadata["ocr"] = "tesseract (swe)"
+    if not blocks and kind == "html" and (flat := flat_html_text(text or "")).strip():
+        # libxml2 stops at 255 levels of nesting and drops what lies deeper, silently: read the
+        # page's text without its structure instead (a generated page of 50,000 nested <div>s).
+        blocks = [b for b in (_to_block(e, True, set()) for e in _partition(path, "text", flat)) if b is not None]
+        metadata["parsed_as"] = "text (the HTML nests too deep for its structure to be read)"
     if not blocks:
         raise EmptyDocumentError("no text could be extracted")
     title = metadata.get("title") or _first_heading(blocks) or path.stem

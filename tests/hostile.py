@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.files import make_docx, make_pdf, make_pptx
+from tests.files import make_docx, make_pdf, make_pptx, make_scanned_pdf
 
 GOOD_TEXTS = {
     "rutin_hot.txt": (
@@ -45,12 +45,22 @@ class HostileFile:
         return self.what == GOOD
 
 
-def _zip(path: Path, members: dict[str, bytes]) -> None:
+def _zip(path: Path, members: dict[str, bytes | int]) -> None:
+    """A zip archive; a member given as an int is that many zero bytes, streamed (a bomb's 1 GiB
+    never sits in the test's memory)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
-            archive.writestr(name, data)
+            if isinstance(data, int):
+                with archive.open(name, "w", force_zip64=True) as member:
+                    for _ in range(data >> 20):
+                        member.write(_ZERO_MB)
+            else:
+                archive.writestr(name, data)
     path.write_bytes(buffer.getvalue())
+
+
+_ZERO_MB = bytes(1 << 20)
 
 
 def _encrypted_pdf(path: Path, scratch: Path) -> None:
@@ -96,6 +106,8 @@ def build_hostile_corpus(folder: Path) -> list[HostileFile]:
     add("trygghetsplan.docx", GOOD, None, make_docx(scratch / "t.docx", "Trygghetsplan", sections).read_bytes())
     slides = [("Våldsprevention", "Samverkan mellan skola, socialtjänst och polis i kommunen.")]
     add("presentation.pptx", GOOD, None, make_pptx(scratch / "v.pptx", slides).read_bytes())
+    scan = make_scanned_pdf(scratch / "scan.pdf", ["Protokoll från samverkansmötet", "om trygghet i skolan."])
+    add("protokoll_skannat.pdf", GOOD, None, scan.read_bytes())
     page = "<html><head><title>Stöd</title></head><body><main><p>Kommunen erbjuder stöd till våldsutsatta.</p></main>"
     add("stod.html", GOOD, None, (page + "</body></html>").encode())
 
@@ -106,11 +118,11 @@ def build_hostile_corpus(folder: Path) -> list[HostileFile]:
     _blank_scan(add("blank_scan.pdf", "an image-only PDF with an empty page", "no text"))
 
     # -- Office files -----------------------------------------------------------------------
-    bomb = {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"\0" * (80 << 20)}
+    bomb = {"[Content_Types].xml": b"<Types/>", "word/document.xml": 1 << 30}  # 1 GiB of zeros, 1 MB zipped
     _zip(add("bomb.docx", "a zip bomb named .docx", "zip bomb"), bomb)
     _zip(
         add("bomb.pptx", "a zip bomb named .pptx", "zip bomb"),
-        {"[Content_Types].xml": b"<Types/>", "ppt/presentation.xml": b"\0" * (80 << 20)},
+        {"[Content_Types].xml": b"<Types/>", "ppt/presentation.xml": 1 << 30},
     )
     _zip(add("many_members.docx", "a zip of 25,000 tiny members", "members"), {f"m{i}": b"" for i in range(25_000)})
     add("random.docx", "random bytes named .docx", "not a valid .docx", os.urandom(8192))
@@ -147,9 +159,11 @@ def build_hostile_corpus(folder: Path) -> list[HostileFile]:
 
     # -- HTML -------------------------------------------------------------------------------
     deep = "<html><body>" + "<div>" * 50_000 + "Djup text om trygghet i skolan." + "</div>" * 50_000
-    add("deep.html", "50,000 nested <div>s around one sentence", "", (deep + "</body></html>").encode())
-    nested_tables = "<table><tr><td>" * 5_000 + "Tabell" + "</td></tr></table>" * 5_000
-    add("nested_tables.html", "5,000 nested tables", "", f"<html><body>{nested_tables}</body></html>".encode())
+    add("deep.html", "50,000 nested <div>s around one sentence", None, (deep + "</body></html>").encode())
+    nested_tables = (
+        "<table><tr><td>" * 5_000 + "Tabell över larmrutiner i skolan och förskolan." + "</td></tr></table>" * 5_000
+    )
+    add("nested_tables.html", "5,000 nested tables", None, f"<html><body>{nested_tables}</body></html>".encode())
     script_only = "<html><head><script>" + "var x = 1;" * 10_000 + "</script></head><body></body></html>"
     add("script_only.html", "a page that is only script", "no text", script_only.encode())
     add("binary.html", "binary data named .html", "binary", os.urandom(2048).replace(b"<", b"") + b"\0")
