@@ -201,6 +201,13 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
                     content={"detail": f"too many requests; try again in {wait} s"},
                     headers={"Retry-After": str(wait)},
                 )
+        if response is None and _is_write(request) and not _has_valid_key(request, keys):
+            # Before the body is read: an anonymous client cannot make the server parse an upload.
+            response = JSONResponse(
+                status_code=401,
+                content={"detail": key_required_detail(keys)},
+                headers={"WWW-Authenticate": 'Bearer realm="vaksam"'},
+            )
         if response is None:
             limit = _body_limit(request, settings)
             length = request.headers.get("content-length")
@@ -258,10 +265,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         except KeyFileError as exc:
             raise HTTPException(503, str(exc)) from None
         if key is None:
-            hint = "" if keys.keys() else "; none exists yet: create one with `vaksam keys create --name <name>`"
-            raise HTTPException(
-                401, f"a valid API key is required{hint}", headers={"WWW-Authenticate": 'Bearer realm="vaksam"'}
-            )
+            raise HTTPException(401, key_required_detail(keys), headers={"WWW-Authenticate": 'Bearer realm="vaksam"'})
         return key
 
     Service = Annotated[VaksamService, Depends(get_service)]
@@ -492,6 +496,32 @@ def _route_label(request: Request) -> str:
     parts = path.strip("/").split("/")
     prefix = "/".join(parts[: max(0, len(parts) - depth)])
     return f"/{prefix}{template}" if prefix else template
+
+
+def _is_write(request: Request) -> bool:
+    """An upload or a delete (the routes that take ``require_key``)."""
+    path = request.url.path.rstrip("/")
+    if not path.startswith("/api/"):
+        return False
+    return (request.method == "POST" and path.endswith("/documents")) or (
+        request.method == "DELETE" and "/documents/" in path
+    )
+
+
+def key_required_detail(keys: KeyStore) -> str:
+    hint = "" if keys.keys() else "; none exists yet: create one with `vaksam keys create --name <name>`"
+    return f"a valid API key is required{hint}"
+
+
+def _has_valid_key(request: Request, keys: KeyStore) -> bool:
+    """The same key check as the routes' ``require_key`` (which also documents it in the schema),
+    made from the headers alone; a key file that cannot be read is left for the route to report."""
+    auth = request.headers.get("authorization", "")
+    presented = auth[7:].strip() if auth[:7].lower() == "bearer " else request.headers.get("x-api-key")
+    try:
+        return keys.verify(presented) is not None
+    except KeyFileError:
+        return True
 
 
 def _body_limit(request: Request, settings: Settings) -> int:

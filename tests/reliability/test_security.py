@@ -58,6 +58,12 @@ def test_writes_without_a_valid_key_are_refused_and_change_nothing(indexed):
                 for response in (upload, delete, query):
                     assert response.status_code == 401, f"{what}: {response.status_code}"
                     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        # Refused before the body is read: a broken or oversized body changes nothing for a stranger.
+        broken = client.post(
+            "/api/v1/documents", content=b"--x\r\ngarbage", headers={"Content-Type": "multipart/form-data; boundary=x"}
+        )
+        huge = client.post("/api/v1/documents", content=b"x" * 100, headers={"Content-Length": str(10**12)})
+        assert broken.status_code == 401 and huge.status_code == 401
         assert client.get("/api/v1/documents").json() == before
         assert not indexed.settings.uploads_dir.exists() or not any(indexed.settings.uploads_dir.iterdir())
         assert client.delete(f"/api/v1/documents/{doc_id}", headers={"X-API-Key": valid}).status_code == 204
