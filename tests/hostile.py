@@ -63,7 +63,7 @@ def _zip(path: Path, members: dict[str, bytes | int]) -> None:
 _ZERO_MB = bytes(1 << 20)
 
 
-def _encrypted_pdf(path: Path, scratch: Path) -> None:
+def encrypted_pdf(path: Path, scratch: Path) -> None:
     from pypdf import PdfReader, PdfWriter
 
     plain = make_pdf(scratch / "plain.pdf", [["Hemlig text om rutiner vid hot."]])
@@ -114,7 +114,7 @@ def build_hostile_corpus(folder: Path) -> list[HostileFile]:
     # -- PDFs -----------------------------------------------------------------------------
     add("corrupt.pdf", "a PDF header and garbage", "corrupt", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage")
     add("truncated.pdf", "a real PDF cut in half", "", pdf[: len(pdf) // 2])
-    _encrypted_pdf(add("encrypted.pdf", "a password-protected PDF", "encrypted"), scratch)
+    encrypted_pdf(add("encrypted.pdf", "a password-protected PDF", "encrypted"), scratch)
     _blank_scan(add("blank_scan.pdf", "an image-only PDF with an empty page", "no text"))
 
     # -- Office files -----------------------------------------------------------------------

@@ -25,6 +25,22 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def server_env(model: str, model_dir: Path, root: Path, keys: Path, **settings: str) -> dict[str, str]:
+    """The environment of a `vaksam serve` on the tiny model, its index and uploads under ``root``;
+    ``settings`` are more VAKSAM_ variables by their lower-case names (``rate_limit="60"``)."""
+    return {
+        **child_env(),
+        "VAKSAM_EMBEDDING_MODEL": model,
+        "VAKSAM_MODEL_DIR": str(model_dir),
+        "VAKSAM_QDRANT_PATH": str(root / "index"),
+        "VAKSAM_UPLOADS_DIR": str(root / "uploads"),
+        "VAKSAM_KEYS_FILE": str(keys),
+        "VAKSAM_PASSAGE_TOKENS": "64",
+        "VAKSAM_RATE_LIMIT": "0",
+        **{f"VAKSAM_{name.upper()}": value for name, value in settings.items()},
+    }
+
+
 class IngestChild:
     """`python -m tests.reliability.ingest_child` with one model folder shared by every run (the
     tiny model's ONNX export is made once)."""

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
-from tests.reliability.conftest import child_env
+from tests.reliability.conftest import server_env
 from tests.servers import ServerProcess, free_port
 
 SECONDS = float(os.environ.get("VAKSAM_CONCURRENCY_SECONDS", "60"))
@@ -51,16 +51,7 @@ def server(tmp_path, tiny_encoder, ingest_child):
 
     keys = tmp_path / "keys.json"
     key = KeyStore(keys).create("writer")
-    env = {
-        **child_env(),
-        "VAKSAM_EMBEDDING_MODEL": str(tiny_encoder.name),
-        "VAKSAM_MODEL_DIR": str(ingest_child.model_dir),
-        "VAKSAM_QDRANT_PATH": str(tmp_path / "index"),
-        "VAKSAM_UPLOADS_DIR": str(tmp_path / "uploads"),
-        "VAKSAM_KEYS_FILE": str(keys),
-        "VAKSAM_PASSAGE_TOKENS": "64",
-        "VAKSAM_RATE_LIMIT": "0",
-    }
+    env = server_env(tiny_encoder.name, ingest_child.model_dir, tmp_path, keys)
     with ServerProcess(env, free_port(), tmp_path / "server.log", ROOT) as running:
         yield running, key
 

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.keys import KeyStore
 from tests.conftest import ROOT
-from tests.reliability.conftest import child_env
+from tests.reliability.conftest import server_env
 from tests.servers import LiveServer, ServerProcess, free_port
 
 TEXT = "Rutin vid hot och våld. Ring larmcentralen och meddela chefen samma dag."
@@ -207,17 +207,10 @@ def logged_server(tmp_path, tiny_encoder, ingest_child):
     """`vaksam serve` in its own process with one key, its log captured."""
     keys = tmp_path / "keys.json"
     key = KeyStore(keys).create("intranet")
-    env = {
-        **child_env(),
-        "VAKSAM_EMBEDDING_MODEL": str(tiny_encoder.name),
-        "VAKSAM_MODEL_DIR": str(ingest_child.model_dir),
-        "VAKSAM_QDRANT_PATH": str(tmp_path / "index"),
-        "VAKSAM_UPLOADS_DIR": str(tmp_path / "uploads"),
-        "VAKSAM_KEYS_FILE": str(keys),
-        "VAKSAM_PASSAGE_TOKENS": "64",
-        "VAKSAM_RATE_LIMIT": "60",
-        "VAKSAM_FORWARDED_ALLOW_IPS": "10.9.9.9",  # a proxy that is not the test client
-    }
+    # Rate limits on, and a trusted proxy that is not the test client.
+    env = server_env(
+        tiny_encoder.name, ingest_child.model_dir, tmp_path, keys, rate_limit="60", forwarded_allow_ips="10.9.9.9"
+    )
     log = tmp_path / "server.log"
     with ServerProcess(env, free_port(), log, ROOT) as server:
         yield server, key, log

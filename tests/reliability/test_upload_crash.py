@@ -22,7 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import ROOT
-from tests.reliability.conftest import child_env
+from tests.reliability.conftest import server_env
 from tests.reliability.ingest_child import snapshot
 from tests.reliability.test_crash_consistency import _diff, _paragraphs
 from tests.servers import ServerProcess, free_port
@@ -111,16 +111,7 @@ def upload_lab(tmp_path_factory, tiny_encoder, ingest_child):
         assert status == 201
     kinds["replace"] = {"start": with_v1, "text": v2, "clean": state(), "seconds": seconds}
     assert kinds["new"]["clean"][1] == [] and kinds["replace"]["clean"][1] == []
-    env = {
-        **child_env(),
-        "VAKSAM_EMBEDDING_MODEL": str(tiny_encoder.name),
-        "VAKSAM_MODEL_DIR": str(ingest_child.model_dir),
-        "VAKSAM_QDRANT_PATH": str(index),
-        "VAKSAM_UPLOADS_DIR": str(uploads),
-        "VAKSAM_KEYS_FILE": str(settings.keys_file),
-        "VAKSAM_PASSAGE_TOKENS": "64",
-        "VAKSAM_RATE_LIMIT": "0",
-    }
+    env = server_env(tiny_encoder.name, ingest_child.model_dir, root, settings.keys_file)
     return {
         "root": root,
         "index": index,

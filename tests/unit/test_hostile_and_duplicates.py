@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from ingest.pipeline import document_id_for
-from tests.files import make_pdf
+from tests.hostile import encrypted_pdf
 
 GOOD = (
     "Botkyrka kommun har startat ett samarbete kring MVP med tre skolor. Mentorerna utbildas under hösten. "
@@ -33,18 +33,6 @@ def _zip_bomb(path):
     path.write_bytes(buffer.getvalue())
 
 
-def _encrypted_pdf(path, tmp_path):
-    from pypdf import PdfReader, PdfWriter
-
-    plain = make_pdf(tmp_path / "plain.pdf", [["Hemlig text om rutiner."]])
-    writer = PdfWriter()
-    for page in PdfReader(str(plain)).pages:
-        writer.add_page(page)
-    writer.encrypt(user_password="hemligt", owner_password="ägare")
-    with path.open("wb") as fh:
-        writer.write(fh)
-
-
 def test_hostile_files_fail_alone_with_reasons(service, tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -53,7 +41,7 @@ def test_hostile_files_fail_alone_with_reasons(service, tmp_path):
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "corrupt.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage")
     (corpus / "misnamed.pdf").write_bytes(b"this is not a pdf at all")
-    _encrypted_pdf(corpus / "locked.pdf", tmp_path)
+    encrypted_pdf(corpus / "locked.pdf", tmp_path)
     _zip_bomb(corpus / "bomb.docx")
     (corpus / "notzip.docx").write_bytes(os.urandom(4096))
     (corpus / "junk.txt").write_bytes(bytes(range(256)) * 64)
