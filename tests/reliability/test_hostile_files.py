@@ -86,7 +86,7 @@ def test_odd_but_real_text_is_indexed_whole(hostile, tiny_encoder):
         assert longest < 2000
         assert docs["encrypted.pdf"].status == "failed" and "encrypted" in docs["encrypted.pdf"].error
         assert "secret" not in " ".join(d.source for d in docs.values())
-        hits = service.search("Mentorer i våldsprevention skolor", limit=3).hits
+        hits = service.search("mentorer", limit=3, mode="sparse").hits  # the tiny model's dense side is random
         assert hits and hits[0].document.title == "MVP i skolan"
     finally:
         service.close()
