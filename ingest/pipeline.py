@@ -424,8 +424,12 @@ class Ingestor:
         doc_id = document_id_for(path)
         digest = file_hash(path, self.settings)
         existing = self._known().get(doc_id)
-        force = force or doc_id in self._resume
+        resumed = doc_id in self._resume
+        force = force or resumed
         self._resume.discard(doc_id)
+        # Nothing in the index can lean on a document it has never held (an interrupted first write
+        # is in the journal, so "resumed"): its links and dependants need no lookup.
+        fresh = existing is None and not resumed
         if not force and existing is not None and existing.content_hash == digest and existing.error is None:
             return None
 
@@ -486,14 +490,14 @@ class Ingestor:
         if original is not None:
             extra = self._unique_remainder(passages, original)
             chained = existing.duplicates if existing else []
-            self._intend(doc_id, original.id, *chained, *self.store.dependants(doc_id))
+            self._intend(doc_id, original.id, *chained, *([] if fresh else self.store.dependants(doc_id)))
             # What only it says may be what another duplicate of the same original says too.
             shared = self.store.find_fingerprints([p.fingerprint for p in extra], exclude_documents=[doc_id])
             extra = [
                 p.model_copy(update={"index": i}) for i, p in enumerate(x for x in extra if x.fingerprint not in shared)
             ]
             record.shared_passages = len(shared)
-            self.store.set_also_in(list(shared.values()), doc_id)
+            self._link(list(shared.values()), doc_id, fresh)
             if extra:
                 vectors = encode_passages(
                     record.title, extra, self.encoder, self.sparse_encoder, self.settings, timings, record.running_heads
@@ -521,12 +525,12 @@ class Ingestor:
             record.duplicates = [d for d in existing.duplicates if d in self._known()]
         self._intend(
             doc_id,
-            *self.store.dependants(doc_id, keep=[p.id for p in own]),
+            *([] if fresh else self.store.dependants(doc_id, keep=[p.id for p in own])),
             *(d.id for d in absorbed),
             *(chained for d in absorbed for chained in d.duplicates),
             *(dependant for d in absorbed for dependant in self.store.dependants(d.id)),
         )
-        self.store.set_also_in(list(shared.values()), doc_id)
+        self._link(list(shared.values()), doc_id, fresh)
         self._orphans.update(self.store.replace_document(record, own, vectors))  # writes the record last
         self._known()[doc_id] = record
         for other in absorbed:
@@ -536,6 +540,13 @@ class Ingestor:
         self._orphans.discard(doc_id)
         timings["write"] += time.perf_counter() - t0
         return len(own), len(shared)
+
+    def _link(self, shared: list[PassageRecord], doc_id: str, fresh: bool) -> None:
+        """Record that the document holds these passages of others too (its links recomputed whole)."""
+        if fresh:
+            self.store.add_also_in(shared, doc_id)
+        else:
+            self.store.set_also_in(shared, doc_id)
 
     # -- boilerplate shared across documents ------------------------------------------------
     def _edge_counts(self) -> Counter[str]:
