@@ -201,7 +201,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
                     content={"detail": f"too many requests; try again in {wait} s"},
                     headers={"Retry-After": str(wait)},
                 )
-        if response is None and _is_write(request) and not _has_valid_key(request, keys):
+        if response is None and _is_write(request) and not await _has_valid_key(request, keys):
             # Before the body is read: an anonymous client cannot make the server parse an upload.
             response = JSONResponse(
                 status_code=401,
@@ -261,7 +261,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         header: Annotated[str | None, Depends(API_KEY_HEADER)],
     ) -> ApiKey:
         try:
-            key = keys.verify(bearer.credentials if bearer else header)
+            key = keys.verify(_presented_key(bearer, header))
         except KeyFileError as exc:
             raise HTTPException(503, str(exc)) from None
         if key is None:
@@ -498,14 +498,15 @@ def _route_label(request: Request) -> str:
     return f"/{prefix}{template}" if prefix else template
 
 
+def _is_upload(request: Request) -> bool:
+    return request.method == "POST" and request.url.path.rstrip("/").endswith("/documents")
+
+
 def _is_write(request: Request) -> bool:
     """An upload or a delete (the routes that take ``require_key``)."""
-    path = request.url.path.rstrip("/")
-    if not path.startswith("/api/"):
+    if not request.url.path.startswith("/api/"):
         return False
-    return (request.method == "POST" and path.endswith("/documents")) or (
-        request.method == "DELETE" and "/documents/" in path
-    )
+    return _is_upload(request) or (request.method == "DELETE" and "/documents/" in request.url.path)
 
 
 def key_required_detail(keys: KeyStore) -> str:
@@ -513,19 +514,21 @@ def key_required_detail(keys: KeyStore) -> str:
     return f"a valid API key is required{hint}"
 
 
-def _has_valid_key(request: Request, keys: KeyStore) -> bool:
-    """The same key check as the routes' ``require_key`` (which also documents it in the schema),
-    made from the headers alone; a key file that cannot be read is left for the route to report."""
-    auth = request.headers.get("authorization", "")
-    presented = auth[7:].strip() if auth[:7].lower() == "bearer " else request.headers.get("x-api-key")
+def _presented_key(bearer: HTTPAuthorizationCredentials | None, header: str | None) -> str | None:
+    return bearer.credentials if bearer else header
+
+
+async def _has_valid_key(request: Request, keys: KeyStore) -> bool:
+    """The routes' ``require_key`` check (which also documents it in the schema), made from the
+    headers alone; a key file that cannot be read is left for the route to report."""
     try:
-        return keys.verify(presented) is not None
+        return keys.verify(_presented_key(await BEARER(request), await API_KEY_HEADER(request))) is not None
     except KeyFileError:
         return True
 
 
 def _body_limit(request: Request, settings: Settings) -> int:
-    if request.method == "POST" and request.url.path.rstrip("/").endswith("/documents"):
+    if _is_upload(request):
         return int(settings.max_upload_mb * 1_000_000) + 64 * 1024  # the file plus its multipart envelope
     return settings.max_body_kb * 1024
 

@@ -121,6 +121,14 @@ def document_point_id(document_id: str) -> str:
     return point_id(f"document:{document_id}")
 
 
+def _passages_but(document_id: str, keep: Sequence[str]) -> models.Filter:
+    """A document's passages other than ``keep``: what a swap deletes, and who leans on them."""
+    return models.Filter(
+        must=[_match("document_id", document_id)],
+        must_not=[models.HasIdCondition(has_id=list(keep))] if keep else [],
+    )
+
+
 # The run journal: one point in the documents collection, beside the records, holding the ids of
 # the documents an unfinished run was changing (see Ingestor). Its payload has no "id".
 JOURNAL_POINT = point_id("journal:pending-documents")
@@ -247,10 +255,7 @@ class QdrantStore:
             ]
             self.engine.upsert(self.collection, points)
         keep = [p.id for p in passages]
-        old = models.Filter(
-            must=[_match("document_id", document.id)],
-            must_not=[models.HasIdCondition(has_id=keep)] if keep else [],
-        )
+        old = _passages_but(document.id, keep)
         orphans = self._sharers(old)
         publish = models.SetPayloadOperation(set_payload=models.SetPayload(payload={STATE: LIVE}, points=keep))
         delete_old = models.DeleteOperation(delete=models.FilterSelector(filter=old))
@@ -294,12 +299,7 @@ class QdrantStore:
         replacing or deleting them would orphan, known before anything is written."""
         if not self.engine.exists(self.collection):
             return []
-        return self._sharers(
-            models.Filter(
-                must=[_match("document_id", document_id)],
-                must_not=[models.HasIdCondition(has_id=list(keep))] if keep else [],
-            )
-        )
+        return self._sharers(_passages_but(document_id, keep))
 
     # -- the run journal -----------------------------------------------------------------------
     @_reading

@@ -94,19 +94,22 @@ def tiny_encoder(tiny_model_dir, tmp_path_factory):
     return Encoder.load(Settings(embedding_model=str(tiny_model_dir), model_dir=cache, _env_file=None))
 
 
-@pytest.fixture
-def settings(tmp_path, tiny_model_dir):
+def tiny_settings(model: Path | str, root: Path, **changes):
+    """Settings for the tiny model with the index, model cache, keys and uploads under ``root``."""
     from search.settings import Settings
 
-    return Settings(
-        embedding_model=str(tiny_model_dir),
-        model_dir=tmp_path / "models",
-        qdrant_path=tmp_path / "index",
-        passage_tokens=64,
-        keys_file=tmp_path / "api-keys.json",
-        uploads_dir=tmp_path / "uploads",
-        _env_file=None,
-    )
+    paths = {
+        "model_dir": root / "models",
+        "qdrant_path": root / "index",
+        "keys_file": root / "api-keys.json",
+        "uploads_dir": root / "uploads",
+    }
+    return Settings(**{"embedding_model": str(model), "passage_tokens": 64, **paths, **changes, "_env_file": None})
+
+
+@pytest.fixture
+def settings(tmp_path, tiny_model_dir):
+    return tiny_settings(tiny_model_dir, tmp_path)
 
 
 @pytest.fixture

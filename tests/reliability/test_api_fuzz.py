@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from api.app import create_app
 from api.keys import KeyStore
 from search.settings import Settings
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, tiny_settings
 from tests.servers import LiveServer, free_port
 
 EXAMPLES = int(os.environ.get("VAKSAM_FUZZ_EXAMPLES", "25"))
@@ -63,16 +63,8 @@ def fuzz_servers(tmp_path_factory, tiny_model_dir, tiny_encoder):
     corpus.mkdir()
     for name in ("001_111830de3333ceff.txt", "002_8cef23d44c9bc52d.txt"):
         shutil.copy(CORPUS / name, corpus / name)
-    settings = Settings(
-        embedding_model=str(tiny_model_dir),
-        model_dir=root / "models",
-        qdrant_path=root / "index",
-        passage_tokens=64,
-        keys_file=root / "keys.json",
-        uploads_dir=root / "uploads",
-        rate_limit=0,  # the fuzzer is one very busy client; the limiter has its own tests
-        _env_file=None,
-    )
+    # The fuzzer is one very busy client; the limiter has its own tests.
+    settings = tiny_settings(tiny_model_dir, root, keys_file=root / "keys.json", rate_limit=0)
     service = VaksamService(settings, encoder=tiny_encoder)
     assert service.ingest([corpus], progress=False).indexed == 2
     key = KeyStore(settings.keys_file).create("fuzz")

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, tiny_settings
 from tests.reliability.conftest import server_env
 from tests.reliability.ingest_child import snapshot
 from tests.reliability.test_crash_consistency import _diff, _paragraphs
@@ -48,7 +48,6 @@ def upload_lab(tmp_path_factory, tiny_encoder, ingest_child):
     from api.app import create_app
     from api.keys import KeyStore
     from api.service import VaksamService
-    from search.settings import Settings
 
     root = tmp_path_factory.mktemp("upload-crash")
     corpus, index, uploads = root / "corpus", root / "index", root / "uploads"
@@ -56,15 +55,8 @@ def upload_lab(tmp_path_factory, tiny_encoder, ingest_child):
     p = _paragraphs()
     (corpus / "plan.txt").write_text("Handlingsplan\n\n" + "\n\n".join([*p[4:8], p[40]]), encoding="utf-8")
     (corpus / "policy.txt").write_text("Policy\n\n" + "\n\n".join(p[10:13]), encoding="utf-8")
-    settings = Settings(
-        embedding_model=tiny_encoder.name,
-        model_dir=ingest_child.model_dir,
-        qdrant_path=index,
-        uploads_dir=uploads,
-        keys_file=root / "keys.json",
-        passage_tokens=64,
-        rate_limit=0,
-        _env_file=None,
+    settings = tiny_settings(
+        tiny_encoder.name, root, model_dir=ingest_child.model_dir, keys_file=root / "keys.json", rate_limit=0
     )
     key = KeyStore(settings.keys_file).create("crash")
     v1, v2 = _upload_texts()
