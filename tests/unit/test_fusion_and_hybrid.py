@@ -94,8 +94,13 @@ def test_every_mode_finds_a_word_without_diacritics(hybrid_service, mode):
     result = hybrid_service.search("julmarknaden hallunda besokare", limit=2, mode=mode)
     if mode is SearchMode.DENSE:
         assert result.hits  # the tiny model is random: only the shape is checked
-    else:
+    elif mode is SearchMode.SPARSE:
         assert "Julmarknaden i Hallunda" in result.hits[0].text
+    else:
+        # With two passages and a random dense side, hybrid is a tie (dense 1 + lexical 0 against
+        # dense 0 + lexical 1) that the random model's order breaks: only the lexical match is checked.
+        found = [h for h in result.hits if "Julmarknaden i Hallunda" in h.text]
+        assert found and "lexical" in found[0].signals
 
 
 def test_hits_carry_snippet_highlights(hybrid_service):
