@@ -29,7 +29,8 @@ from api.service import VaksamService
 from ingest.blocks import Block, ParsedDocument
 from ingest.chunking import chunk_document
 from ingest.cleaning import clean_document
-from ingest.pipeline import encode_passages, make_passages
+from ingest.pipeline import encode_passages
+from ingest.preparation import make_passages
 from search.metrics import contains_gold, hit_at_k, mean, ndcg_at_k, recall_at_k, reciprocal_rank
 from search.modes import SearchMode
 from search.records import DocumentRecord
@@ -216,7 +217,13 @@ def evaluate_beir(
 
     with tempfile.TemporaryDirectory(prefix="vaksam-beir-") as tmp:
         beir_settings = Settings(
-            **{**settings.model_dump(), "qdrant_path": Path(tmp), "qdrant_url": None, "collection": "beir"}
+            **{
+                **settings.model_dump(),
+                "qdrant_path": Path(tmp),
+                "qdrant_url": None,
+                "index_process": None,
+                "collection": "beir",
+            }
         )
         store = QdrantStore.from_settings(beir_settings)
         try:

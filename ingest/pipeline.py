@@ -18,34 +18,30 @@ Usage::
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.chunking import Chunk, chunk_document
-from ingest.cleaning import clean_document
 from ingest.cleaning.boilerplate import SITE_MIN_DOCUMENTS
-from ingest.duplicates import NEAR_DUPLICATE, SignatureIndex, covered, fingerprint, signature, word_shingles
-from ingest.language import UNKNOWN, detect_language
-from ingest.metadata import DocumentMetadata, extract_metadata
-from ingest.parsing import SUPPORTED_SUFFIXES, parse_file
-from ingest.safety import check_file
+from ingest.duplicates import NEAR_DUPLICATE, SignatureIndex, covered, word_shingles
+from ingest.language import UNKNOWN
+from ingest.parsing import SUPPORTED_SUFFIXES
+from ingest.preparation import PreparedFile, ReadAhead, document_id_for, prepare_file
 from search.embedding.encoder import Encoder
 from search.lexical.sparse import SparseEncoder
 from search.records import DocumentRecord, DocumentStatus, PassageRecord
 from search.settings import Settings
-from search.store import PassageVectors, QdrantStore, passage_point_id
+from search.store import PassageVectors, QdrantStore
 from search.text import sentence_texts
 
 log = logging.getLogger(__name__)
-CHUNKER_VERSION = "9"  # bump when parsing, cleaning or chunking changes what a file becomes
-STAGES = ("parse", "clean", "chunk", "dedupe", "embed", "lexical", "write", "optimize")
+STAGES = ("parse", "clean", "chunk", "wait", "dedupe", "embed", "lexical", "write", "optimize")
 
 
 @dataclass
@@ -89,24 +85,6 @@ class IngestSummary:
                 f"  not read: {len(self.unsupported)} files of other types ({listed}); Vaksam reads {supported}"
             )
         return "\n".join(lines)
-
-
-def document_id_for(path: Path) -> str:
-    """Stable id of a file: its resolved path, hashed (paths can hold anything)."""
-    return hashlib.sha1(str(path.resolve()).encode("utf-8")).hexdigest()[:16]
-
-
-def file_hash(path: Path, settings: Settings) -> str:
-    """Content hash plus the settings that shape passages, so changing them re-ingests."""
-    h = hashlib.sha256(
-        f"chunker={CHUNKER_VERSION};tokens={settings.passage_tokens};context={settings.embed_context};"
-        f"clean={settings.clean};sentences={settings.sentence_vectors};ngrams={settings.lexical_ngrams};"
-        f"lexctx={settings.lexical_context_weight};".encode()
-    )
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileFailure], list[str]]:
@@ -167,52 +145,6 @@ def display_path(path: Path) -> str:
         return str(resolved.relative_to(Path.cwd()))
     except ValueError:
         return str(resolved)
-
-
-def make_passages(
-    document_id: str,
-    chunks: list[Chunk],
-    document_language: str,
-    *,
-    detect: bool = True,
-    metadata: DocumentMetadata | None = None,
-    version: str = "",
-) -> list[PassageRecord]:
-    """Passage records with deterministic ids, fingerprints and the document's facets.
-
-    Language is detected per passage unless ``detect`` is off. A passage whose text
-    already occurred earlier in the document is left out (stored once).
-    """
-    out: list[PassageRecord] = []
-    seen: set[str] = set()
-    for c in chunks:
-        if not any(ch.isalnum() for ch in c.text):
-            continue  # dot leaders of a table of contents, a row of dashes: nothing to find
-        fp = fingerprint(c.text)
-        if fp in seen:
-            continue
-        seen.add(fp)
-        i = len(out)
-        out.append(
-            PassageRecord(
-                id=passage_point_id(document_id, i, c.text),
-                document_id=document_id,
-                index=i,
-                text=c.text,
-                page=c.page,
-                section=c.section,
-                start=c.start,
-                end=c.end,
-                language=detect_language(c.text, default=document_language) if detect else document_language,
-                fingerprint=fp,
-                version=version,
-                organisation=metadata.organisation if metadata else None,
-                document_type=metadata.document_type if metadata else None,
-                programs=list(metadata.programs) if metadata else [],
-                year=metadata.year if metadata else None,
-            )
-        )
-    return out
 
 
 def embedding_text(title: str | None, passage: PassageRecord, with_context: bool) -> str:
@@ -358,9 +290,12 @@ class Ingestor:
         files, problems, unsupported = discover(paths)
         summary = IngestSummary(files=len(files) + len(problems), failed=problems, unsupported=unsupported)
         bar = tqdm(files, desc="Indexerar", unit="fil", disable=not progress or None, leave=False)
-        for path in bar:
-            bar.set_postfix_str(path.name[:40])
-            self._ingest_one(path, summary)
+        self._known()  # the records are read before the read-ahead thread starts
+        with ReadAhead(files, self._plan, depth=self.settings.read_ahead) as ahead:
+            for path in bar:
+                bar.set_postfix_str(path.name[:40])
+                self._ingest_one(path, summary, ahead=ahead)
+        summary.stage_seconds["wait"] += ahead.waited
         if prune:
             summary.pruned = self.prune()
         self._reingest_orphans(summary)
@@ -374,9 +309,11 @@ class Ingestor:
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _ingest_one(self, path: Path, summary: IngestSummary, *, force: bool = False) -> None:
+    def _ingest_one(
+        self, path: Path, summary: IngestSummary, *, force: bool = False, ahead: ReadAhead | None = None
+    ) -> None:
         try:
-            outcome = self.ingest_file(path, force=force, timings=summary.stage_seconds)
+            outcome = self.ingest_file(path, force=force, timings=summary.stage_seconds, ahead=ahead)
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
             log.warning("failed to ingest %s: %s", path, exc)
             if not path.exists():  # moved or deleted while the run read it: nothing to record
@@ -413,54 +350,54 @@ class Ingestor:
                     self._orphans.update(self.store.delete_passages(doc_id))
 
     # -- one file ----------------------------------------------------------------------------
+    def _plan(self, path: Path, force: bool = False) -> Callable[[], PreparedFile]:
+        """Preparing ``path``, with what it needs from the index read now, on the indexing thread
+        (the read-ahead thread never touches the index or the records)."""
+        doc_id = document_id_for(path)
+        existing = self._known().get(doc_id)
+        healthy = existing is not None and existing.error is None and not force and doc_id not in self._resume
+        return functools.partial(
+            prepare_file,
+            path,
+            settings=self.settings,
+            token_lengths=self.encoder.token_lengths,
+            max_tokens=self.encoder.max_tokens,
+            site_prints=frozenset(self._site_prints(doc_id)),
+            indexed_hash=existing.content_hash if healthy else None,
+        )
+
     def ingest_file(
-        self, path: Path, *, force: bool = False, timings: Counter[str] | None = None
+        self,
+        path: Path,
+        *,
+        force: bool = False,
+        timings: Counter[str] | None = None,
+        ahead: ReadAhead | None = None,
     ) -> tuple[int, int] | str | None:
         """Index one file. Returns (stored, shared) passage counts, the title of the document it
-        duplicates, or None when it was unchanged."""
+        duplicates, or None when it was unchanged. ``ahead`` holds it prepared already (the run's
+        next file); it is read again when the index changed under it since it was queued."""
         timings = timings if timings is not None else Counter()
-        kind = SUPPORTED_SUFFIXES.get(path.suffix.lower(), "")
-        check_file(path, kind, self.settings.max_file_mb)
+        prepared = ahead.take(path) if ahead is not None else None  # first: the queue goes in file order
         doc_id = document_id_for(path)
-        digest = file_hash(path, self.settings)
         existing = self._known().get(doc_id)
         resumed = doc_id in self._resume
         force = force or resumed
+        if prepared is None or (force and prepared.unchanged):
+            prepared = (ahead.now if ahead is not None else _call)(self._plan(path, force))
         self._resume.discard(doc_id)
         # Nothing in the index can lean on a document it has never held (an interrupted first write
         # is in the journal, so "resumed"): its links and dependants need no lookup.
         fresh = existing is None and not resumed
-        if not force and existing is not None and existing.content_hash == digest and existing.error is None:
+        if not force and existing is not None and existing.content_hash == prepared.digest and existing.error is None:
             return None
-
-        t0 = time.perf_counter()
-        parsed = parse_file(path)
-        timings["parse"] += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        own_before = [b.text for b in parsed.blocks if not b.outside]
-        report = clean_document(parsed, site_prints=self._site_prints(doc_id)) if self.settings.clean else None
-        own_text = [b.text for b in parsed.blocks]
-        if report is not None:
-            # Running heads and letterheads are dropped from passages but still say who wrote it.
-            kept = set(own_text)
-            own_text = own_text + [t for t in own_before if t not in kept]
-        metadata = extract_metadata(parsed, own_text, kind)
-        timings["clean"] += time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        text, chunks = chunk_document(
-            parsed,
-            token_lengths=self.encoder.token_lengths,
-            target_tokens=self.settings.passage_tokens,
-            max_tokens=self.encoder.max_tokens,
-        )
-        if not chunks:
-            raise ValueError("no text to index: the file holds only a title, headings or boilerplate")
-        doc_language = detect_language(text, default=UNKNOWN, min_chars=20)
-        version = digest[:12]
-        passages = make_passages(doc_id, chunks, doc_language, metadata=metadata, version=version)
-        sig, n_shingles = signature(text)
-        timings["chunk"] += time.perf_counter() - t0
+        if prepared.unchanged or not prepared.cleaned_with(self._site_prints(doc_id)):
+            # Queued before its own record failed, or before a footer it carries became site boilerplate.
+            prepared = (ahead.now if ahead is not None else _call)(self._plan(path, force=True))
+        timings.update(prepared.seconds)
+        parsed, report, metadata, text = prepared.parsed, prepared.report, prepared.metadata, prepared.text
+        doc_language, passages, digest = prepared.language, prepared.passages, prepared.digest
+        assert parsed is not None and metadata is not None and passages is not None
 
         record = DocumentRecord(
             id=doc_id,
@@ -476,8 +413,8 @@ class Ingestor:
                 **({"ocr": parsed.metadata["ocr"]} if "ocr" in parsed.metadata else {}),
             },
             corrections=report.restoration.corrections if report else {},
-            signature=sig,
-            shingles=n_shingles,
+            signature=prepared.signature,
+            shingles=prepared.shingles,
             edge_prints=report.edge_prints if report else [],
             site_dropped=sorted(set(report.boilerplate.site_dropped)) if report else [],
             running_heads=report.boilerplate.running_heads if report else [],
@@ -692,6 +629,10 @@ class Ingestor:
             original = self._known()[doc.duplicate_of]
             original.duplicates = [d for d in original.duplicates if d != doc.id]
             self.store.put_document(original)
+
+
+def _call(job: Callable[[], PreparedFile]) -> PreparedFile:
+    return job()
 
 
 def _reason(exc: Exception) -> str:

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         None, ge=1, le=64, description="Threads of the edge engine's search pool (default: one per core)."
     )
     qdrant_url: AnyHttpUrl | None = Field(None, description="Qdrant server URL; when set, the server is used.")
+    index_process: Path | None = Field(
+        None,
+        description="Set by `vaksam serve --workers N` for its workers (not by hand): the folder where the "
+        "process that holds the embedded index listens (search/engines/remote.py).",
+    )
     qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server.")
     vectors_on_disk: bool = Field(
         True,
@@ -76,6 +81,14 @@ class Settings(BaseSettings):
     # Measured (benchmarks/encoder.py, 160-token passages, ONNX int8): 4: 67, 8: 60, 16: 50, 32: 37 passages/s;
     # ingest of the bundled corpus (passages and their sentences) embeds in 11.0 s at 4 and 8, 11.8 s at 16.
     batch_size: int = Field(8, ge=1, le=512, description="Passages per embedding batch.")
+    # Measured (benchmarks/ingest_stages.py --compare, real corpus): see ingest/preparation.py and
+    # benchmarks/README.md; 2 keeps the thread busy across a small file followed by a large one.
+    read_ahead: int = Field(
+        2,
+        ge=0,
+        le=16,
+        description="Files ingest reads ahead on a second thread while it embeds the current one (0: in turn).",
+    )
     torch_threads: int | None = Field(
         None, ge=1, description="CPU threads for the encoder, PyTorch or ONNX Runtime (default: all cores)."
     )

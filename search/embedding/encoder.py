@@ -14,6 +14,8 @@ Usage::
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 import threading
 from collections import OrderedDict
@@ -116,10 +118,18 @@ class Encoder:
                 self._cache.popitem(last=False)
         return vector
 
+    @functools.cached_property
+    def _counting_tokenizer(self):  # noqa: ANN202 - a tokenizer of either backend
+        """A tokenizer for counting that is safe to call while the model embeds on another thread
+        (ingest reads files ahead): a transformers tokenizer sets truncation on its shared Rust
+        tokenizer at every call, so counting gets a copy of its own."""
+        tokenizer = self.model.tokenizer
+        return tokenizer if getattr(tokenizer, "thread_safe", False) else copy.deepcopy(tokenizer)
+
     def count_tokens(self, text: str, *, passage: bool = True) -> int:
         """Tokens the model sees for ``text`` including its prompt and special tokens."""
         prompt = self._prompt_text.get(self._passage_prompt if passage else self._query_prompt, "")
-        return len(self.model.tokenizer(prompt + text, add_special_tokens=True)["input_ids"])
+        return len(self._counting_tokenizer(prompt + text, add_special_tokens=True)["input_ids"])
 
     def token_lengths(self, texts: list[str]) -> list[int]:
         """Token counts of many passages at once (fast path of the Rust tokenizer), in slices of
@@ -129,5 +139,5 @@ class Encoder:
         lengths: list[int] = []
         for start in range(0, len(texts), TOKEN_BATCH):
             batch = [prompt + t for t in texts[start : start + TOKEN_BATCH]]
-            lengths.extend(len(ids) for ids in self.model.tokenizer(batch, add_special_tokens=True)["input_ids"])
+            lengths.extend(len(ids) for ids in self._counting_tokenizer(batch, add_special_tokens=True)["input_ids"])
         return lengths

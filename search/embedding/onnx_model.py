@@ -149,6 +149,8 @@ class LeanTokenizer:
     Called like a transformers tokenizer for what the encoder needs: ``tok(texts)["input_ids"]``.
     """
 
+    thread_safe = True
+
     def __init__(self, tokenizer, pad_id: int, model_max_length: int) -> None:
         self._tokenizer = tokenizer
         self.pad_id = pad_id

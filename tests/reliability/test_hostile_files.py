@@ -93,7 +93,7 @@ def test_odd_but_real_text_is_indexed_whole(hostile, tiny_encoder):
 
 
 def test_files_that_vanish_mid_ingest_are_reported_and_the_rest_indexed(service, tmp_path, monkeypatch):
-    import ingest.pipeline as pipeline
+    import ingest.preparation as preparation
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -101,7 +101,7 @@ def test_files_that_vanish_mid_ingest_are_reported_and_the_rest_indexed(service,
         (corpus / name).write_text(text, encoding="utf-8")
     (corpus / "a_gone_before_reading.txt").write_text("Flyttad fil om trygghet i skolan.", encoding="utf-8")
     (corpus / "b_gone_while_parsing.txt").write_text("Raderad fil om trygghet i skolan.", encoding="utf-8")
-    check_file, parse_file = pipeline.check_file, pipeline.parse_file
+    check_file, parse_file = preparation.check_file, preparation.parse_file
 
     def vanishing_check(path, *args, **kwargs):
         if path.name.startswith("a_gone"):
@@ -113,8 +113,8 @@ def test_files_that_vanish_mid_ingest_are_reported_and_the_rest_indexed(service,
             path.unlink()
         return parse_file(path, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "check_file", vanishing_check)
-    monkeypatch.setattr(pipeline, "parse_file", vanishing_parse)
+    monkeypatch.setattr(preparation, "check_file", vanishing_check)  # on the read-ahead thread
+    monkeypatch.setattr(preparation, "parse_file", vanishing_parse)
     summary = service.ingest([corpus], progress=False)
     reasons = {Path(f.path).name: f.reason for f in summary.failed}
     assert set(reasons) == {"a_gone_before_reading.txt", "b_gone_while_parsing.txt"}
