@@ -19,7 +19,6 @@ Usage::
 """
 
 import logging
-import threading
 import time
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -39,7 +38,7 @@ from api.keys import ApiKey, KeyFileError, KeyStore
 from api.observability import ACCESS_LOG, Metrics, request_id
 from api.protection import SECURITY_HEADERS, RateLimiter
 from api.service import QueryError, VaksamService
-from api.uploads import ReceivedUpload, UploadError, receive_upload
+from api.uploads import ReceivedUpload, UploadError, WriterLock, receive_upload
 from ingest.metadata import document_type_names, program_names
 from ingest.pipeline import document_id_for
 from search.filters import SearchFilters
@@ -140,7 +139,7 @@ def _client(request: Request) -> str:
 def create_app(settings: Settings | None = None, service: VaksamService | None = None) -> FastAPI:
     """Build the app; pass a ready ``service`` in tests, or let it load from settings."""
     settings = settings or (service.settings if service else get_settings())
-    writing = threading.Lock()  # one ingest or delete at a time; searches never wait for it
+    writing = WriterLock(settings.uploads_dir)  # one ingest or delete at a time; searches never wait for it
     keys = KeyStore(settings.keys_file)
     limiter = RateLimiter(settings.rate_limit) if settings.rate_limit else None
     state: dict[str, VaksamService] = {}
@@ -533,9 +532,7 @@ def _body_limit(request: Request, settings: Settings) -> int:
     return settings.max_body_kb * 1024
 
 
-def _ingest_upload(
-    svc: VaksamService, received: ReceivedUpload, lock: threading.Lock, metrics: Metrics
-) -> UploadResult:
+def _ingest_upload(svc: VaksamService, received: ReceivedUpload, lock: WriterLock, metrics: Metrics) -> UploadResult:
     """Put the file in place and index it, one upload or delete at a time: two uploads of one
     name must not interleave their rename and their ingest."""
     with lock:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -253,28 +254,35 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default VAKSAM_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default VAKSAM_PORT).")] = None,
     workers: Annotated[
-        int, typer.Option(min=1, max=64, help="Processes; more than one needs a Qdrant server (VAKSAM_QDRANT_URL).")
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="HTTP worker processes. With the embedded index, this process holds the index and the "
+            "workers search it through a local socket; with VAKSAM_QDRANT_URL they share the server.",
+        ),
     ] = 1,
 ) -> None:
     """Serve the search page (/), the widget (/widget.js) and the HTTP API (/api/v1, docs at /docs).
 
     One process serves searches in parallel threads (the ONNX encoder runs outside the GIL; the
-    rest of a search holds it: ~40 queries/s on two cores, benchmarks/README.md). More processes
-    need a shared index: the embedded one belongs to one process, so ``--workers`` above 1 is for
-    a Qdrant server (docs/deployment.md)."""
+    rest of a search holds it: ~40 queries/s on two cores, benchmarks/README.md). ``--workers N``
+    runs N processes: on a Qdrant server each opens it; with the embedded index this process
+    becomes the index process (search/engines/remote.py) and the workers its thin clients."""
     import uvicorn
 
     from api.app import create_app
     from api.observability import configure_json_logging
 
     settings = get_settings()
-    if workers > 1 and not settings.qdrant_url:
-        _fail(
-            "--workers above 1 needs VAKSAM_QDRANT_URL: the embedded index at "
-            f"{settings.qdrant_path} can be open in one process only. One process already answers "
-            "searches in parallel threads; for more, run a Qdrant server (docs/deployment.md)."
-        )
+    server = None
     try:
+        if workers > 1 and not settings.qdrant_url:
+            from search.engines.remote import EngineServer
+            from search.store import QdrantStore
+
+            server = EngineServer.start(QdrantStore.from_settings(settings).engine)
+            os.environ["VAKSAM_INDEX_PROCESS"] = str(server.folder)  # the workers' settings read it
         # several workers each build their app from the environment; one is built here to fail early
         application = create_app(settings) if workers == 1 else "api.app:create_app"
         log_config = None
@@ -282,19 +290,25 @@ def serve(
             configure_json_logging()
         else:
             log_config = uvicorn.config.LOGGING_CONFIG
-        uvicorn.run(
-            application,
-            host=host or settings.host,
-            port=port or settings.port,
-            log_level="info",
-            log_config=log_config,
-            proxy_headers=True,
-            forwarded_allow_ips=settings.forwarded_allow_ips,
-            workers=workers,
-            factory=workers > 1,
-        )
+        options = {
+            "host": host or settings.host,
+            "port": port or settings.port,
+            "log_level": "info",
+            "log_config": log_config,
+            "proxy_headers": True,
+            "forwarded_allow_ips": settings.forwarded_allow_ips,
+        }
+        if workers == 1:
+            uvicorn.run(application, **options)
+        else:
+            from api.workers import serve_workers
+
+            serve_workers(application, workers, **options)
     except (StoreError, ModelNotAvailableError) as exc:
         _fail(str(exc))
+    finally:
+        if server is not None:
+            server.close()
 
 
 @app.command()

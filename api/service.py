@@ -108,10 +108,10 @@ class VaksamService:
         uploads that were put in place but not indexed, and read again the documents an
         interrupted run was changing (the index's journal). None when nothing needed it.
 
-        Workers of one server take turns (a lock on the uploads folder); the embedded
-        index is one process's alone, so its leftovers are removed whatever their age."""
+        Workers take turns (a lock on the uploads folder); an embedded index that one process
+        holds alone has no other writer, so its leftovers are removed whatever their age."""
         uploads = self.settings.uploads_dir
-        alone = not self.settings.qdrant_url
+        alone = not (self.settings.qdrant_url or self.settings.index_process)
         uploads.mkdir(parents=True, exist_ok=True)
         folder = os.open(uploads, os.O_RDONLY)
         try:

@@ -18,9 +18,11 @@ Usage::
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import tempfile
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -34,6 +36,43 @@ CHUNK = 1 << 16
 TEMP_PREFIX = ".upload-"
 BACKUP_PREFIX = ".previous-"
 STALE_AFTER_S = 600.0
+
+
+class WriterLock:
+    """One upload or delete at a time, across the threads of a process and across the processes
+    of ``vaksam serve --workers N`` (a lock on the uploads folder itself, as the start-up recovery
+    takes: a worker recovering at its start and another's upload take turns too).
+
+    Usage::
+
+        with WriterLock(settings.uploads_dir):
+            ...  # put the file in place and index it
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+
+    def __enter__(self) -> WriterLock:
+        self._threads.acquire()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.folder, os.O_RDONLY)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._close()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the folder releases its lock
+            self._fd = None
+        self._threads.release()
 
 
 class UploadError(ValueError):

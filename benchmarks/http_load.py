@@ -45,6 +45,22 @@ def memory_mb(pid: int) -> dict[str, int]:
     return {"rss_mb": values.get("VmRSS", -1), "peak_rss_mb": values.get("VmHWM", -1)}
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the workers of ``vaksam serve --workers N``)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children = (task / "children").read_text().split() if (task / "children").exists() else []
+        for child in children:
+            found += process_tree(int(child))
+    return found
+
+
+def server_memory_mb(pid: int) -> dict[str, int]:
+    """The serving process's memory and, with workers, every process's RSS summed."""
+    tree = [memory_mb(p) for p in process_tree(pid)]
+    return {**tree[0], "processes": len(tree), "total_rss_mb": sum(m["rss_mb"] for m in tree)}
+
+
 def load_questions(paths: list[Path]) -> list[str]:
     questions: list[str] = []
     for path in paths:
@@ -106,7 +122,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="requests per phase (at most)")
     parser.add_argument("--seconds", type=float, default=60, help="time limit per phase")
     parser.add_argument("--clients", nargs="+", type=int, default=[1, 8])
-    parser.add_argument("--workers", type=int, default=1, help="server processes (more than one needs a server)")
+    parser.add_argument("--workers", type=int, default=1, help="HTTP worker processes (embedded: one index process)")
     parser.add_argument(
         "--questions",
         nargs="+",
@@ -145,7 +161,7 @@ def main() -> None:
                     "backend": health["backend"],
                     "passages": health["passages"],
                     "questions": len(questions),
-                    "idle": memory_mb(server.pid),
+                    "idle": server_memory_mb(server.pid),
                 }
             ),
             flush=True,
@@ -156,7 +172,7 @@ def main() -> None:
             batch = questions[offset : offset + args.requests]
             offset = (offset + args.requests) % max(len(questions) - args.requests, 1)
             row = run_phase(base, batch, clients, args.requests, args.seconds)
-            print(json.dumps({**row, **memory_mb(server.pid)}), flush=True)
+            print(json.dumps({**row, **server_memory_mb(server.pid)}), flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -38,7 +38,6 @@ from typing import Any, TypeVar
 import numpy as np
 from qdrant_client import models
 
-from search.concurrency import ReadWriteLock
 from search.engines import CollectionSpec, Engine, EngineLockedError, open_engine
 from search.filters import SearchFilters
 from search.lexical.sparse import SparseVector
@@ -147,7 +146,7 @@ class QdrantStore:
         self.collection = collection
         self.layout = layout or {}  # on-disk vectors, quantisation, shards: applied to new collections
         self.documents_collection = f"{collection}_documents"
-        self.gate = ReadWriteLock(shared_reads=engine.thread_safe)
+        self.gate = engine.gate()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> QdrantStore:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -46,9 +47,9 @@ class ServerProcess:
     """`vaksam serve` in its own process (configured by environment), for tests that kill it or
     read what it logs. ``log`` holds its output."""
 
-    def __init__(self, env: dict[str, str], port: int, log: Path, cwd: Path) -> None:
+    def __init__(self, env: dict[str, str], port: int, log: Path, cwd: Path, args: Sequence[str] = ()) -> None:
         self.url = f"http://127.0.0.1:{port}"
-        self.env, self.port, self.log, self.cwd = env, port, log, cwd
+        self.env, self.port, self.log, self.cwd, self.args = env, port, log, cwd, list(args)
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> ServerProcess:
@@ -56,7 +57,7 @@ class ServerProcess:
 
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.args],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=self.env,

@@ -3,7 +3,9 @@
 * :class:`~search.engines.edge.EdgeEngine`: Qdrant's Rust engine in process (``qdrant-edge-py``),
   the embedded default: HNSW, payload indexes, a write-ahead log;
 * :class:`~search.engines.client.ClientEngine`: ``qdrant-client``, either talking to a Qdrant
-  server (``VAKSAM_QDRANT_URL``) or in its pure-Python local mode (``VAKSAM_INDEX_ENGINE=local``).
+  server (``VAKSAM_QDRANT_URL``) or in its pure-Python local mode (``VAKSAM_INDEX_ENGINE=local``);
+* :class:`~search.engines.remote.RemoteEngine`: the embedded engine of another process, for the
+  workers of ``vaksam serve --workers N`` (``VAKSAM_INDEX_PROCESS``, set by ``vaksam serve``).
 
 Usage::
 
@@ -26,6 +28,10 @@ def open_engine(settings: Settings) -> Engine:
 
     if settings.qdrant_url:
         return ClientEngine.connect(str(settings.qdrant_url), api_key=settings.qdrant_api_key)
+    if settings.index_process:
+        from search.engines.remote import RemoteEngine
+
+        return RemoteEngine(settings.index_process)
     if settings.index_engine == IndexEngine.LOCAL:
         return ClientEngine.open_local(settings.qdrant_path)
     from search.engines.edge import EdgeEngine

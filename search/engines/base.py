@@ -14,6 +14,8 @@ from typing import Any
 
 from qdrant_client import models
 
+from search.concurrency import ReadWriteLock
+
 
 class EngineLockedError(RuntimeError):
     """The embedded index folder is open in another process."""
@@ -48,6 +50,11 @@ class Engine(ABC):
     #: False where concurrent calls are unsafe (qdrant-client's local mode): the store then
     #: lets one call in at a time.
     thread_safe: bool = True
+
+    def gate(self) -> ReadWriteLock:
+        """The store's readers-writer gate (searches share it, a document swap holds it alone):
+        this process's own, or the index process's for a worker of ``vaksam serve --workers``."""
+        return ReadWriteLock(shared_reads=self.thread_safe)
 
     @abstractmethod
     def exists(self, collection: str) -> bool: ...

@@ -1,9 +1,11 @@
-"""One contract for every engine under the store: the edge engine (the embedded default) and
+"""One contract for every engine under the store: the edge engine (the embedded default),
 qdrant-client, whose local mode stands in for a Qdrant server here (no server binary can be
-installed on these machines; the server speaks the same client API).
+installed on these machines; the server speaks the same client API), and the edge engine held by
+an index process and reached through its socket (the workers of ``vaksam serve --workers N``).
 
-Every test runs once per engine; the last ones check that both engines rank alike and that an
-index moves from one to the other (``vaksam export``) unchanged.
+Every test runs once per engine; the last ones check that both engines rank alike, that an
+index moves from one to the other (``vaksam export``) unchanged, and what the index process
+owes its workers (one gate for all, locks released when a worker dies, the key).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from search.engines import open_engine
+from search.engines.remote import EngineServer, IndexProcessGoneError, RemoteEngine
 from search.filters import SearchFilters
 from search.lexical.sparse import SparseVector
 from search.modes import IndexEngine
@@ -32,12 +36,32 @@ def _settings(settings, engine: IndexEngine, folder: str = "index"):
     return settings.model_copy(update={"index_engine": engine, "qdrant_path": settings.qdrant_path.parent / folder})
 
 
-@pytest.fixture(params=ENGINES, ids=[e.value for e in ENGINES])
+@pytest.fixture
+def index_process(settings):
+    """An index process (in this process, over its real socket) holding an edge index."""
+    server = EngineServer.start(open_engine(_settings(settings, IndexEngine.EDGE, "served")))
+    yield server
+    server.close()
+
+
+def _worker(settings, server: EngineServer) -> QdrantStore:
+    """A worker's store: settings as ``vaksam serve --workers N`` gives them."""
+    return QdrantStore.from_settings(settings.model_copy(update={"index_process": server.folder}))
+
+
+@pytest.fixture(params=[*ENGINES, "remote"], ids=[*(e.value for e in ENGINES), "remote"])
 def store(request, settings):
-    store = QdrantStore.from_settings(_settings(settings, request.param))
+    server = None
+    if request.param == "remote":
+        server = EngineServer.start(open_engine(_settings(settings, IndexEngine.EDGE, "served")))
+        store = _worker(settings, server)
+    else:
+        store = QdrantStore.from_settings(_settings(settings, request.param))
     store.ensure_collections(MODEL, DIM)
     yield store
     store.close()
+    if server is not None:
+        server.close()
 
 
 def _vector(seed: int) -> np.ndarray:
@@ -260,3 +284,68 @@ def test_searches_during_swaps_never_see_half_a_document(store):
     for t in readers:
         t.join()
     assert not problems, problems[:3]
+
+
+def test_workers_of_one_index_process_share_its_gate(settings, index_process):
+    """One worker swaps a document while another searches: the gate is the index process's, so
+    the reader never sees half a version (two gates, one per worker, would let it)."""
+    import threading
+
+    writer, reader = _worker(settings, index_process), _worker(settings, index_process)
+    assert writer.engine.name == "edge (index process)" and writer.engine.remote
+    writer.ensure_collections(MODEL, DIM)
+    versions = [make_document("a", 6, seed=s) for s in (0, 1)]
+    writer.replace_document(*versions[0])
+    ids = [{p.id for p in v[1]} for v in versions]
+    stop, problems, searches = threading.Event(), [], [0]
+
+    def search() -> None:
+        while not stop.is_set():
+            seen = {c.passage.id for c in reader.candidates(_vector(0), None, limit=50)}
+            searches[0] += 1
+            if seen not in ids:
+                problems.append(f"mixed or partial version: {len(seen)} passages")
+
+    threads = [threading.Thread(target=search) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for i in range(12):
+        writer.replace_document(*versions[(i + 1) % 2])
+    stop.set()
+    for t in threads:
+        t.join()
+    writer.close()
+    reader.close()
+    assert searches[0] > 12 and not problems, problems[:3]
+
+
+def test_a_worker_that_dies_holding_the_gate_does_not_stop_the_others(settings, index_process):
+    import threading
+
+    other = _worker(settings, index_process)
+    other.ensure_collections(MODEL, DIM)
+    dying = RemoteEngine(index_process.folder)
+    dying._call("acquire:write")  # mid-swap
+    done = threading.Event()
+    threading.Thread(target=lambda: (other.count_passages(), done.set()), daemon=True).start()
+    assert not done.wait(0.5)  # the swap holds the gate: readers wait
+    dying.close()  # the process dies: its connection closes
+    assert done.wait(5), "the gate stayed held after its worker went away"
+    other.close()
+
+
+def test_the_index_process_wants_its_key_and_says_when_it_is_gone(settings, index_process, tmp_path):
+    from multiprocessing import AuthenticationError
+    from multiprocessing.connection import Client
+
+    with pytest.raises(AuthenticationError):
+        Client(str(index_process.folder / "engine.sock"), family="AF_UNIX", authkey=b"guess")
+    assert oct(index_process.folder.stat().st_mode & 0o777) == "0o700"
+    worker = _worker(settings, index_process)
+    with pytest.raises(ValueError, match="does not run 'close'"):
+        worker.engine._call("close")  # a worker cannot close the index for the others
+    index_process.close()
+    with pytest.raises(IndexProcessGoneError):
+        worker.engine.exists("vaksam")
+    with pytest.raises(IndexProcessGoneError, match="no index process"):
+        RemoteEngine(tmp_path / "nothing-here")
