@@ -81,8 +81,9 @@ class Settings(BaseSettings):
     # Measured (benchmarks/encoder.py, 160-token passages, ONNX int8): 4: 67, 8: 60, 16: 50, 32: 37 passages/s;
     # ingest of the bundled corpus (passages and their sentences) embeds in 11.0 s at 4 and 8, 11.8 s at 16.
     batch_size: int = Field(8, ge=1, le=512, description="Passages per embedding batch.")
-    # Measured (benchmarks/ingest_stages.py --compare, real corpus): see ingest/preparation.py and
-    # benchmarks/README.md; 2 keeps the thread busy across a small file followed by a large one.
+    # Measured (benchmarks/ingest_stages.py, real corpus, one run each): 2 files ahead: 240.0 s, 3.2 s
+    # waiting for a file; 4 ahead: 252.8 s, 11.8 s waiting (more files queued before a site footer
+    # counted, read again behind the queue); in turn: 250.5 s. See benchmarks/README.md.
     read_ahead: int = Field(
         2,
         ge=0,
