@@ -13,16 +13,14 @@ Usage::
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import threading
 import uuid
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
-from api.uploads import STALE_AFTER_S, remove_stale_temporaries
+from api.uploads import STALE_AFTER_S, locked_folder, remove_stale_temporaries
 from ingest.pipeline import Ingestor, IngestSummary
 from search.embedding.encoder import Encoder
 from search.filters import SearchFilters
@@ -112,17 +110,12 @@ class VaksamService:
         holds alone has no other writer, so its leftovers are removed whatever their age."""
         uploads = self.settings.uploads_dir
         alone = not (self.settings.qdrant_url or self.settings.index_process)
-        uploads.mkdir(parents=True, exist_ok=True)
-        folder = os.open(uploads, os.O_RDONLY)
-        try:
-            fcntl.flock(folder, fcntl.LOCK_EX)  # the folder itself: no lock file left in it
+        with locked_folder(uploads):
             removed = remove_stale_temporaries(uploads, 0 if alone else STALE_AFTER_S)
             has_uploads = any(p.is_file() and not p.name.startswith(".") for p in uploads.iterdir())
             if not has_uploads and not self.store.pending_documents():
                 return None
             summary = self.ingest([uploads] if has_uploads else [], progress=False)
-        finally:
-            os.close(folder)
         if removed or summary.indexed or summary.reingested:
             logging.getLogger(__name__).warning(
                 "recovered: %d leftovers removed, %d uploads indexed, %d documents read again",

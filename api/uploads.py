@@ -25,6 +25,8 @@ import tempfile
 import threading
 import time
 import unicodedata
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,10 +40,23 @@ BACKUP_PREFIX = ".previous-"
 STALE_AFTER_S = 600.0
 
 
+@contextmanager
+def locked_folder(folder: Path) -> Iterator[None]:
+    """An exclusive lock on the folder itself (no lock file left in it): every holder, thread or
+    process, opens it anew, so they all take turns."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the folder releases its lock
+
+
 class WriterLock:
     """One upload or delete at a time, across the threads of a process and across the processes
-    of ``vaksam serve --workers N`` (a lock on the uploads folder itself, as the start-up recovery
-    takes: a worker recovering at its start and another's upload take turns too).
+    of ``vaksam serve --workers N`` (:func:`locked_folder` on the uploads folder, as the start-up
+    recovery takes: a worker recovering at its start and another's upload take turns too).
 
     Usage::
 
@@ -51,28 +66,26 @@ class WriterLock:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._threads = threading.Lock()
-        self._fd: int | None = None
+        self._threads = threading.Lock()  # this process's writers wait here, and guard ``_held``
+        self._held: AbstractContextManager | None = None
 
     def __enter__(self) -> WriterLock:
         self._threads.acquire()
+        held = locked_folder(self.folder)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.folder, os.O_RDONLY)
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            held.__enter__()
         except BaseException:
-            self._close()
+            self._threads.release()
             raise
+        self._held = held
         return self
 
     def __exit__(self, *exc) -> None:
-        self._close()
-
-    def _close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)  # closing the folder releases its lock
-            self._fd = None
-        self._threads.release()
+        held, self._held = self._held, None
+        try:
+            held.__exit__(None, None, None)
+        finally:
+            self._threads.release()
 
 
 class UploadError(ValueError):

@@ -379,12 +379,13 @@ class Ingestor:
         next file); it is read again when the index changed under it since it was queued."""
         timings = timings if timings is not None else Counter()
         prepared = ahead.take(path) if ahead is not None else None  # first: the queue goes in file order
+        prepare_now = ahead.now if ahead is not None else _call
         doc_id = document_id_for(path)
         existing = self._known().get(doc_id)
         resumed = doc_id in self._resume
         force = force or resumed
-        if prepared is None or (force and prepared.unchanged):
-            prepared = (ahead.now if ahead is not None else _call)(self._plan(path, force))
+        if prepared is None:
+            prepared = prepare_now(self._plan(path, force))
         self._resume.discard(doc_id)
         # Nothing in the index can lean on a document it has never held (an interrupted first write
         # is in the journal, so "resumed"): its links and dependants need no lookup.
@@ -392,8 +393,9 @@ class Ingestor:
         if not force and existing is not None and existing.content_hash == prepared.digest and existing.error is None:
             return None
         if prepared.unchanged or not prepared.cleaned_with(self._site_prints(doc_id)):
-            # Queued before its own record failed, or before a footer it carries became site boilerplate.
-            prepared = (ahead.now if ahead is not None else _call)(self._plan(path, force=True))
+            # Found unchanged when queued but read now all the same (forced, or its record failed since),
+            # or queued before a footer it carries became site boilerplate.
+            prepared = prepare_now(self._plan(path, force=True))
         timings.update(prepared.seconds)
         parsed, report, metadata, text = prepared.parsed, prepared.report, prepared.metadata, prepared.text
         doc_language, passages, digest = prepared.language, prepared.passages, prepared.digest

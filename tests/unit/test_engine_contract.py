@@ -51,17 +51,13 @@ def _worker(settings, server: EngineServer) -> QdrantStore:
 
 @pytest.fixture(params=[*ENGINES, "remote"], ids=[*(e.value for e in ENGINES), "remote"])
 def store(request, settings):
-    server = None
     if request.param == "remote":
-        server = EngineServer.start(open_engine(_settings(settings, IndexEngine.EDGE, "served")))
-        store = _worker(settings, server)
+        store = _worker(settings, request.getfixturevalue("index_process"))
     else:
         store = QdrantStore.from_settings(_settings(settings, request.param))
     store.ensure_collections(MODEL, DIM)
     yield store
     store.close()
-    if server is not None:
-        server.close()
 
 
 def _vector(seed: int) -> np.ndarray:
@@ -255,23 +251,26 @@ def test_large_index_layout_answers_the_same(settings, engine):
         lean.close()
 
 
-def test_searches_during_swaps_never_see_half_a_document(store):
-    """Readers run while a writer swaps a document's version back and forth (the store's gate)."""
+def _swaps_while_searching(writer: QdrantStore, reader: QdrantStore) -> tuple[int, list[str]]:
+    """Three threads search ``reader`` while ``writer`` swaps a document's version back and forth
+    12 times; the number of searches and what they saw that they must not (half or mixed versions)."""
     import threading
 
     versions = [make_document("a", 6, seed=s) for s in (0, 1)]
-    store.replace_document(*versions[0])
+    writer.replace_document(*versions[0])
     ids = [{p.id for p in v[1]} for v in versions]
     stop = threading.Event()
     problems: list[str] = []
+    searches = [0]
 
     def search() -> None:
         while not stop.is_set():
             try:
-                seen = {c.passage.id for c in store.candidates(_vector(0), None, limit=50)}
-            except Exception as exc:  # noqa: BLE001 - any error fails the test below
+                seen = {c.passage.id for c in reader.candidates(_vector(0), None, limit=50)}
+            except Exception as exc:  # noqa: BLE001 - any error fails the test
                 problems.append(repr(exc))
                 return
+            searches[0] += 1
             if seen not in ids:
                 problems.append(f"mixed or partial version: {len(seen)} passages")
 
@@ -279,44 +278,29 @@ def test_searches_during_swaps_never_see_half_a_document(store):
     for t in readers:
         t.start()
     for i in range(12):
-        store.replace_document(*versions[(i + 1) % 2])
+        writer.replace_document(*versions[(i + 1) % 2])
     stop.set()
     for t in readers:
         t.join()
+    return searches[0], problems
+
+
+def test_searches_during_swaps_never_see_half_a_document(store):
+    """Readers run while a writer swaps a document's version back and forth (the store's gate)."""
+    _, problems = _swaps_while_searching(store, store)
     assert not problems, problems[:3]
 
 
 def test_workers_of_one_index_process_share_its_gate(settings, index_process):
     """One worker swaps a document while another searches: the gate is the index process's, so
     the reader never sees half a version (two gates, one per worker, would let it)."""
-    import threading
-
     writer, reader = _worker(settings, index_process), _worker(settings, index_process)
     assert writer.engine.name == "edge (index process)" and writer.engine.remote
     writer.ensure_collections(MODEL, DIM)
-    versions = [make_document("a", 6, seed=s) for s in (0, 1)]
-    writer.replace_document(*versions[0])
-    ids = [{p.id for p in v[1]} for v in versions]
-    stop, problems, searches = threading.Event(), [], [0]
-
-    def search() -> None:
-        while not stop.is_set():
-            seen = {c.passage.id for c in reader.candidates(_vector(0), None, limit=50)}
-            searches[0] += 1
-            if seen not in ids:
-                problems.append(f"mixed or partial version: {len(seen)} passages")
-
-    threads = [threading.Thread(target=search) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for i in range(12):
-        writer.replace_document(*versions[(i + 1) % 2])
-    stop.set()
-    for t in threads:
-        t.join()
+    searches, problems = _swaps_while_searching(writer, reader)
     writer.close()
     reader.close()
-    assert searches[0] > 12 and not problems, problems[:3]
+    assert searches > 12 and not problems, problems[:3]
 
 
 def test_a_worker_that_dies_holding_the_gate_does_not_stop_the_others(settings, index_process):
