@@ -123,8 +123,9 @@ class Hit(BaseModel):
     programs: list[str] = Field(default_factory=list)
     signals: dict[str, float] = Field(
         default_factory=dict,
-        description="Raw per-signal scores for diagnosis: dense, sentences, lexical, and answer "
-        "(1 when the passage holds the kind of answer the question asks for).",
+        description="Raw per-signal scores for diagnosis: dense, sentences, lexical, answer "
+        "(1 when the passage holds the kind of answer the question asks for) and section (the fused "
+        "score it took from a passage of its section that names the topic but holds no answer).",
     )
     document: DocumentRef
 

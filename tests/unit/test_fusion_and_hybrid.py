@@ -289,3 +289,36 @@ def test_answer_prior_lifts_passages_that_hold_the_answer():
     untyped = answer_prior(items, "Vad gör hälsodagen?", 0.15)
     assert [i.passage.id for i in untyped] == [i.passage.id for i in items]
     assert [i.passage.id for i in answer_prior(items, "Hur många kom?", 0.0)] == [i.passage.id for i in items]
+
+
+def test_the_answer_beside_the_topic_passage_takes_its_place_in_the_section():
+    """The count sits under "Effekt av aktiviteten", the words of the question under "Beskrivning":
+    the best holder of the section takes the topic passage's score; other sections, other holders
+    of the same section and untyped questions are left as fused."""
+    from search.answer_types import answer_prior
+
+    def item(text: str, score: float, section: list[str], doc: str = "d") -> ScoredPassage:
+        passage = PassageRecord(
+            id=text, document_id=doc, index=0, text=text, start=0, end=1, language="sv", section=section
+        )
+        return ScoredPassage(score, passage, None, {})
+
+    topic = item("Hälsodagen på Fittja torg utgör ett led i aktiveringen.", 1.0, ["Hälsodagen", "Beskrivning"])
+    others = [
+        item("Luciatåget bestod av ca 20 barn.", 0.70, ["Luciatåg", "Genomförande"]),
+        item("Hälsodagen avser att föra dialog om hälsa.", 0.65, ["Hälsodagen", "Beskrivning"]),
+        item("Aktiviteten lockade cirka 300 personer.", 0.60, ["Hälsodagen", "Effekt"]),
+        item("Tidigare kom 40 personer.", 0.50, ["Hälsodagen", "Effekt"]),
+        item("Samma rubrik, annat dokument: 12 personer.", 0.55, ["Hälsodagen", "Effekt"], doc="e"),
+        item("Utan rubrik.", 0.0, []),
+    ]
+    lifted = answer_prior([topic, *others], "Hur många kom till hälsodagen på Fittja torg?", 0.15)
+    order = [i.passage.id for i in lifted]
+    assert order[:2] == ["Aktiviteten lockade cirka 300 personer.", topic.passage.id]
+    assert lifted[0].signals == {"answer": 1.0, "section": 1.0} and lifted[0].score == pytest.approx(1.15)
+    by_id = {i.passage.id: i for i in lifted}
+    assert by_id["Tidigare kom 40 personer."].score == pytest.approx(0.50 + 0.15)  # one holder per section
+    assert "section" not in by_id["Samma rubrik, annat dokument: 12 personer."].signals  # its own document
+    assert "section" not in by_id["Luciatåget bestod av ca 20 barn."].signals  # its section has no topic passage
+    untyped = answer_prior([topic, *others], "Vad gör hälsodagen?", 0.15)
+    assert [i.passage.id for i in untyped] == [i.passage.id for i in [topic, *others]]
