@@ -258,6 +258,8 @@ def test_duplicate_text_shows_once_and_names_every_document():
         ("Vem skrev förordet?", "person"),
         ("Who lectured on violence prevention?", "person"),
         ("När hölls konferensen?", "date"),
+        ("Vilket diarienummer och datum har beslutet?", "reference"),
+        ("What is the reference number of the decision?", "reference"),
         ("Vad innebär en hela kommunen-ansats?", None),
         ("Varför hade anställningsavtalet fel datum?", None),
     ],
@@ -276,6 +278,10 @@ def test_answer_prior_lifts_passages_that_hold_the_answer():
     assert not holds_answer("Sidan 12 av rapporten från 2015.", AnswerType.NUMBER)  # pages and years are not counts
     assert holds_answer("Förordet skrevs av Eva Theisz, generaldirektör.", AnswerType.PERSON)
     assert holds_answer("Mötet hölls den 15 december.", AnswerType.DATE)
+    for reference in ("Dnr KOF/2017:175", "finansiera (KS/2017:290).", "enligt SOU 2002:71", "Prop. 2002/03:70"):
+        assert holds_answer(reference, AnswerType.REFERENCE), reference
+    for other in ("år 2017 kom 40 personer", "klockan 10:30", "mellan 2017:1"):
+        assert not holds_answer(other, AnswerType.REFERENCE), other
 
     def item(text: str, score: float) -> ScoredPassage:
         passage = PassageRecord(id=text, document_id="d", index=0, text=text, start=0, end=1, language="sv")
