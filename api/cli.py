@@ -23,6 +23,7 @@ import typer
 from pydantic import ValidationError
 
 from api.service import QueryError, VaksamService
+from ingest.preparation import warm_up_in_background
 from search.embedding.resolve import ModelNotAvailableError
 from search.filters import SearchFilters
 from search.modes import GroupBy, IndexEngine, SearchMode
@@ -65,6 +66,7 @@ def ingest(
     ] = False,
 ) -> None:
     """Index PDF, DOCX, PPTX, HTML, Markdown and text files."""
+    warm_up_in_background()  # the parsers load while the model loads
     service = _service()
     try:
         summary = service.ingest(paths, prune=prune, progress=progress, rebuild=rebuild)

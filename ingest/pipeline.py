@@ -32,7 +32,7 @@ from ingest.cleaning.boilerplate import SITE_MIN_DOCUMENTS
 from ingest.duplicates import NEAR_DUPLICATE, SignatureIndex, covered, word_shingles
 from ingest.language import UNKNOWN
 from ingest.parsing import SUPPORTED_SUFFIXES
-from ingest.preparation import PreparedFile, ReadAhead, document_id_for, prepare_file
+from ingest.preparation import PreparedFile, ReadAhead, document_id_for, prepare_file, wait_for_warm_up
 from search.embedding.encoder import Encoder
 from search.lexical.sparse import SparseEncoder
 from search.records import DocumentRecord, DocumentStatus, PassageRecord
@@ -291,6 +291,7 @@ class Ingestor:
         summary = IngestSummary(files=len(files) + len(problems), failed=problems, unsupported=unsupported)
         bar = tqdm(files, desc="Indexerar", unit="fil", disable=not progress or None, leave=False)
         self._known()  # the records are read before the read-ahead thread starts
+        wait_for_warm_up()
         with ReadAhead(files, self._plan, depth=self.settings.read_ahead) as ahead:
             for path in bar:
                 bar.set_postfix_str(path.name[:40])

@@ -119,3 +119,45 @@ def test_reading_ahead_builds_the_index_reading_in_turn_builds(tiny_model_dir, t
     assert not any("Cookies" in t for t in texts)  # the site footer is gone from every page
     for depth in (1, 2, 5):
         assert runs[depth] == runs[0], f"reading {depth} files ahead built another index"
+
+
+def test_the_parsers_warm_up_once_on_their_own_thread_and_a_failure_only_warns(monkeypatch, caplog):
+    from ingest import preparation
+
+    calls = []
+    gate = threading.Event()
+
+    def warm_up():
+        calls.append(threading.current_thread().name)
+        gate.wait(5)
+
+    monkeypatch.setattr(preparation, "_warming", None)
+    monkeypatch.setattr(preparation, "warm_up", warm_up)
+    first = preparation.warm_up_in_background()
+    assert preparation.warm_up_in_background() is first  # once per process
+    assert not first.done()
+    gate.set()
+    preparation.wait_for_warm_up()
+    assert first.done() and calls == ["vaksam-warm-up"]
+
+    def broken():
+        raise ImportError("no unstructured here")
+
+    monkeypatch.setattr(preparation, "_warming", None)
+    monkeypatch.setattr(preparation, "warm_up", broken)
+    preparation.warm_up_in_background()
+    preparation.wait_for_warm_up()  # does not raise: each file reports what it lacks
+    assert "loading the parsers ahead failed (no unstructured here)" in caplog.text
+    monkeypatch.setattr(preparation, "_warming", None)
+    preparation.wait_for_warm_up()  # nothing started: nothing to wait for
+
+
+def test_warm_up_loads_what_the_first_file_needs():
+    import sys
+
+    from ingest.cleaning.lexicon import SwedishLexicon
+    from ingest.preparation import warm_up
+
+    warm_up()
+    assert "unstructured.partition.pdf" in sys.modules and "unstructured.partition.docx" in sys.modules
+    assert SwedishLexicon.default.cache_info().currsize == 1
