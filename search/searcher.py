@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from search.answer_types import answer_prior
+from search.answer_types import AnswerType, answer_prior, holds_answer, question_type
 from search.embedding.encoder import Encoder
 from search.filters import FACET_FIELDS, SearchFilters
 from search.fusion import fuse
@@ -222,9 +222,10 @@ class Searcher:
         its best ``group_size`` passages, and ``groups`` lists them in order."""
         started = time.perf_counter()
         terms = self._query_terms(query)
+        kind = question_type(query) if self.answer_weight else None
         if group_by is None:
             scored = self.ranked(query, limit, filters=filters, mode=mode, fusion=fusion, diversity=diversity)
-            hits = [self.hit(item, terms) for item in scored]
+            hits = [self.hit(item, terms, kind) for item in scored]
             groups = None
         else:
             depth = max(self.candidates, limit * group_size * OVERFETCH)
@@ -241,7 +242,7 @@ class Searcher:
             groups = []
             hits = []
             for members in grouped.values():
-                group_hits = [self.hit(item, terms) for item in members]
+                group_hits = [self.hit(item, terms, kind) for item in members]
                 hits += group_hits
                 groups.append(HitGroup(document=group_hits[0].document, score=group_hits[0].score, hits=group_hits))
         took_ms = (time.perf_counter() - started) * 1000
@@ -288,8 +289,9 @@ class Searcher:
         out["document"] = dict(passages.most_common())
         return out
 
-    def hit(self, item: ScoredPassage, terms: list[str]) -> Hit:
-        """A scored passage as the API shows it, with snippet and highlights for ``terms``."""
+    def hit(self, item: ScoredPassage, terms: list[str], answer: AnswerType | None = None) -> Hit:
+        """A scored passage as the API shows it, with snippet and highlights for ``terms``; the
+        snippet leans to a sentence holding the ``answer`` kind the question asks for."""
         p, d = item.passage, item.document
         ref = DocumentRef(
             id=p.document_id,
@@ -302,7 +304,8 @@ class Searcher:
             date=d.date if d else None,
         )
         analyzer = self.sparse_encoder.analyzer if self.sparse_encoder is not None else None
-        snippet = best_sentence(p.text, terms, analyzer)
+        answers = (lambda sentence: holds_answer(sentence, answer)) if answer is not None else None
+        snippet = best_sentence(p.text, terms, analyzer, answers=answers, headings=p.section)
         return Hit(
             id=p.id,
             score=round(item.score, 6),

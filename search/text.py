@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 
 # A sentence ends at . ! ? or … followed by space and an upper-case letter, digit or quote,
 # but not after common Swedish abbreviations ("bl.a.", "t.ex.", "s.k.") or a single initial.
@@ -61,21 +62,36 @@ def terms(text: str) -> set[str]:
     return {w for w in _WORD.findall(fold(text)) if len(w) > 2}
 
 
-def best_sentence(text: str, query_terms: list[str] | set[str], analyzer=None, max_chars: int = 300) -> str:
+def best_sentence(
+    text: str,
+    query_terms: list[str] | set[str],
+    analyzer=None,
+    max_chars: int = 300,
+    *,
+    answers: Callable[[str], bool] | None = None,
+    headings: Sequence[str] = (),
+) -> str:
     """The sentence of ``text`` holding most distinct query terms (the first on ties).
 
     With an ``analyzer`` terms are compared stemmed and folded, as lexical search does;
-    without one, folded words of three letters or more. A sentence longer than
-    ``max_chars`` is cut at a word boundary and ends with " …".
+    without one, folded words of three letters or more. A sentence that ``answers`` the
+    question (holds the kind of answer it asks for) counts one term more: "Hur många kom till
+    hälsodagen?" shows "Aktiviteten lockade cirka 300 personer", which shares no word with it.
+    On ties a sentence that is only one of the passage's ``headings`` comes last. A sentence
+    longer than ``max_chars`` is cut at a word boundary and ends with " …".
     """
     wanted = set(query_terms)
     sentences = split_sentences(text) or [(0, len(text))]
+    heading_texts = {" ".join(h.split()) for h in headings}
 
-    def overlap(span: tuple[int, int]) -> int:
+    def value(span: tuple[int, int]) -> tuple[int, bool]:
         piece = text[span[0] : span[1]]
-        return len(wanted.intersection(analyzer.terms(piece) if analyzer is not None else terms(piece)))
+        overlap = len(wanted.intersection(analyzer.terms(piece) if analyzer is not None else terms(piece)))
+        if answers is not None and answers(piece):
+            overlap += 1
+        return overlap, " ".join(piece.split()) not in heading_texts
 
-    best = max(sentences, key=overlap)
+    best = max(sentences, key=value)
     snippet = " ".join(text[best[0] : best[1]].split())
     if len(snippet) > max_chars:
         cut = snippet.rfind(" ", 0, max_chars)

@@ -328,3 +328,22 @@ def test_the_answer_beside_the_topic_passage_takes_its_place_in_the_section():
     assert "section" not in by_id["Luciatåget bestod av ca 20 barn."].signals  # its section has no topic passage
     untyped = answer_prior([topic, *others], "Vad gör hälsodagen?", 0.15)
     assert [i.passage.id for i in untyped] == [i.passage.id for i in [topic, *others]]
+
+
+def test_the_snippet_is_the_sentence_that_answers_never_the_bare_heading():
+    from search.answer_types import AnswerType, holds_answer
+    from search.text import best_sentence
+
+    text = (
+        "Effekt av aktiviteten\n\nAktiviteten lockade cirka 300 personer i olika åldrar. "
+        "Vuxennärvaron skapar trygghet."
+    )
+    headings = ["Hälsodagen", "Effekt av aktiviteten"]
+    counts = lambda sentence: holds_answer(sentence, AnswerType.NUMBER)  # noqa: E731
+    assert best_sentence(text, {"halsodag"}, answers=counts, headings=headings).startswith("Aktiviteten lockade")
+    # No answer asked for and no word shared: the first sentence that is not only a heading.
+    assert best_sentence(text, set(), headings=headings).startswith("Aktiviteten lockade")
+    assert best_sentence(text, set()) == "Effekt av aktiviteten"  # without headings: the first sentence
+    # Shared words still count most: two of them beat the answer's one.
+    shared = best_sentence(text, {"vuxennarvaron", "trygghet"}, answers=counts, headings=headings)
+    assert shared.startswith("Vuxennärvaron")
