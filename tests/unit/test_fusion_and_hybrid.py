@@ -335,8 +335,7 @@ def test_the_snippet_is_the_sentence_that_answers_never_the_bare_heading():
     from search.text import best_sentence
 
     text = (
-        "Effekt av aktiviteten\n\nAktiviteten lockade cirka 300 personer i olika åldrar. "
-        "Vuxennärvaron skapar trygghet."
+        "Effekt av aktiviteten\n\nAktiviteten lockade cirka 300 personer i olika åldrar. Vuxennärvaron skapar trygghet."
     )
     headings = ["Hälsodagen", "Effekt av aktiviteten"]
     counts = lambda sentence: holds_answer(sentence, AnswerType.NUMBER)  # noqa: E731
