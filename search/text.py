@@ -76,7 +76,7 @@ def best_sentence(
     With an ``analyzer`` terms are compared stemmed and folded, as lexical search does;
     without one, folded words of three letters or more. A sentence that ``answers`` the
     question (holds the kind of answer it asks for) counts one term more: "Hur många kom till
-    hälsodagen?" shows "Aktiviteten lockade cirka 300 personer", which shares no word with it.
+    trygghetsvandringen?" shows "Vandringen samlade 45 personer", which shares no word with it.
     On ties a sentence that is only one of the passage's ``headings`` comes last. A sentence
     longer than ``max_chars`` is cut at a word boundary and ends with " …".
     """
