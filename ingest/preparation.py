@@ -231,6 +231,8 @@ def warm_up_in_background() -> Future[None]:
                 else:
                     future.set_result(None)
 
+            # A daemon thread, not an executor's: a run that ends early (a bad path) does not wait
+            # seconds at exit for parsers it will never use.
             threading.Thread(target=run, name="vaksam-warm-up", daemon=True).start()
             _warming = future
         return _warming
