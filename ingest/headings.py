@@ -29,6 +29,11 @@ def looks_like_heading(text: str) -> bool:
     return not text.endswith((",", ";")) and not (text.endswith(".") and not _CHAPTER.match(text))
 
 
+def is_numbered(text: str) -> bool:
+    """ "4. Trygghetsvandringar", "2.3 Metod", "4 kap. Ansvar": a heading with a number of its own."""
+    return bool(_CHAPTER.match(text) or _NUMBERED.match(text))
+
+
 def heading_level(text: str) -> int:
     if _CHAPTER.match(text):
         return 1

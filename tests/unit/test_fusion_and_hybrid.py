@@ -330,6 +330,31 @@ def test_the_answer_beside_the_topic_passage_takes_its_place_in_the_section():
     assert [i.passage.id for i in untyped] == [i.passage.id for i in [topic, *others]]
 
 
+def test_a_heading_that_holds_the_answer_speaks_for_its_section():
+    """Under "10. Utbildningsplattformen (4 318 001 kronor)" a paragraph mentions "540 kr per
+    medarbetare" and scores higher: the passage that opens with the heading holding the amount
+    takes the section's place; without such a heading the best-scoring holder still does."""
+    from search.answer_types import answer_prior
+
+    def item(text: str, score: float, section: list[str]) -> ScoredPassage:
+        passage = PassageRecord(
+            id=text, document_id="d", index=0, text=text, start=0, end=1, language="sv", section=section
+        )
+        return ScoredPassage(score, passage, None, {})
+
+    chapter = "10. Plattformen (4 318 001 kronor)"
+    topic = item("Plattformen kompletterar det ordinarie arbetet.", 1.0, [chapter, "Ambition"])
+    body = item("Varje kurs har kostat 540 kr per medarbetare.", 0.8, [chapter, "Ambition"])
+    heading = item(f"{chapter}\n\nKommunen har tagit fram en plattform.", 0.6, [chapter])
+    ranked = answer_prior([topic, body, heading], "Hur mycket gick till plattformen?", 0.15)
+    assert ranked[0].passage.id == heading.passage.id and ranked[0].signals["section"] == 1.0
+    assert "section" not in {i.passage.id: i for i in ranked}[body.passage.id].signals
+    # A heading that names no amount gives no preference: the best holder is lifted.
+    plain = item("Plattformen\n\nKommunen har tagit fram en plattform för 12 skolor.", 0.6, [chapter])
+    ranked = answer_prior([topic, body, plain], "Hur mycket gick till plattformen?", 0.15)
+    assert ranked[0].passage.id == body.passage.id
+
+
 def test_the_snippet_is_the_sentence_that_answers_never_the_bare_heading():
     from search.answer_types import AnswerType, holds_answer
     from search.text import best_sentence

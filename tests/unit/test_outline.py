@@ -2,7 +2,7 @@
 
 from ingest.blocks import Block, BlockKind
 from ingest.cleaning.lexicon import SwedishLexicon
-from ingest.outline import recover_headings, table_of_contents
+from ingest.outline import nest_unlisted, recover_headings, table_of_contents
 
 FILLER = (
     "Seminariet bestod av en kort presentation av arbetet med våldsprevention och en workshop om "
@@ -92,3 +92,37 @@ def test_numbered_lines_the_contents_list_become_numbered_headings():
 
 def test_no_contents_no_listed_headings():
     assert table_of_contents([Block("Vanlig text utan innehållsförteckning.")]) == (set(), "")
+
+
+def test_unlisted_headings_nest_under_the_numbered_chapter_they_follow():
+    """The contents list "10. Utbildningsplattformen" and "Bilagor" but not "Ambitionshöjning":
+    that one is a sub-heading of chapter 10; "Bilagor" ends the chapter; a numbered heading the
+    contents do not list nests nothing."""
+    blocks = [
+        Block("Innehåll", BlockKind.HEADING),
+        Block("Inledning..... | 2"),
+        Block("10. Utbildningsplattformen (4 318 001 kronor)..... | 10"),
+        Block("Bilagor..... | 30"),
+        Block("Inledning", BlockKind.HEADING),
+        Block("Text."),
+        Block("10. Utbildningsplattformen (4 318 001 kronor)", BlockKind.HEADING),
+        Block("Ambitionshöjning och komplement", BlockKind.HEADING),
+        Block("Text."),
+        Block("Bilagor", BlockKind.HEADING),
+        Block("Utbetalningar", BlockKind.HEADING),
+        Block("3. Ett avsnitt som inte listas", BlockKind.HEADING),
+        Block("Efter det", BlockKind.HEADING),
+    ]
+    out, _ = recover_headings(blocks, SwedishLexicon.zipf)
+    assert _headings(out) == [
+        ("Innehåll", 1),
+        ("Inledning", 1),  # before any numbered chapter
+        ("10. Utbildningsplattformen (4 318 001 kronor)", 1),
+        ("Ambitionshöjning och komplement", 2),
+        ("Bilagor", 1),
+        ("Utbetalningar", 1),  # "Bilagor" is listed: the chapter ended there
+        ("3. Ett avsnitt som inte listas", 1),
+        ("Efter det", 1),
+    ]
+    # Without contents the parser's levels stand.
+    assert nest_unlisted(blocks, "") is blocks
