@@ -14,7 +14,7 @@ Three shapes of real documents hide their outline from ``unstructured``:
   otherwise a sub-heading: at most three capitalised words, not a person's name, before a
   function word or a very common word, so "Vidare bedömer Socialstyrelsen" and "Konferensen
   Hållbara investeringar" stay sentences.
-* A numbered chapter ("10. Utbildningsplattformen") followed by unnumbered headings the contents
+* A numbered chapter ("6. Fritidsgården") followed by unnumbered headings the contents
   do not list: the parser puts them all at the top; the document means them as its sub-headings
   (``nest_unlisted``).
 
@@ -154,8 +154,8 @@ def nest_unlisted(blocks: list[Block], toc: str) -> list[Block]:
     """Blocks where an unnumbered heading the contents do not list sits under the numbered heading
     before it.
 
-    A report whose contents list "10. Utbildningsplattformen (4 318 001 kronor)" but not the
-    "Ambitionshöjning och komplement till ordinarie verksamhet" that follows it in the text has made
+    A report whose contents list "6. Fritidsgården (1 250 000 kronor)" but not the
+    "Bakgrund och behov" that follows it in the text has made
     the latter a sub-heading of the former; the parser, seeing no number, puts both at the top.
     Only with a table of contents (the document's own word on its outline), only under a numbered
     heading the contents list, and an unnumbered heading the contents do list ("Bilagor") ends the

@@ -33,8 +33,8 @@ which is the passage's own sub-heading), the best passage holding the answer fir
 score of the section's best passage that holds none (the topic passage), then gets the prior.
 Only one holder per section is lifted, and only from a topic passage that lacks the answer, so a
 section full of names does not crowd the list. The one lifted is the best-scoring holder, unless a
-holder opens with a heading that itself holds the answer ("10. Utbildningsplattformen (4 318 001
-kronor)" over a paragraph under it that mentions "540 kr per medarbetare"): a heading speaks for
+holder opens with a heading that itself holds the answer ("6. Fritidsgården (1 250 000 kronor)"
+over a paragraph under it that mentions "120 kr per besök"): a heading speaks for
 its whole section, a number in the body often for a part of it. Measured (``vaksam eval --compare``; SweQuAD-MC
 offline): dev MRR@10 .801 -> .870 (a count of visitors and a foreword's author go from rank 4
 and 10 to 1, no question loses); SweQuAD-MC .877 unchanged (its pages have no headings: the rule
@@ -48,6 +48,15 @@ whose own heading holds the answer, with the outline's unlisted sub-headings nes
 numbered chapter (``ingest.outline.nest_unlisted``), took dev from .884 to .915 (the amount in a
 chapter heading, from rank 4 to 1; the nesting alone had moved a near tie of another question
 from 2 to 3 by changing the candidates' score range); SweQuAD-MC unchanged (.880 offline both).
+
+A question may name the document itself: "Vem höll presentationen Trygg i förorten?" names a slide
+deck by the running head on its every slide, and the presenter's slide is not the one that matches
+the title best. When the question holds a document's title or a running head of three words or
+more, that document is one section: its best holder takes the score of its best passage without an
+answer (signal ``document``). Dev .915 -> .943 (a presenter from rank 3 to 1, no question lost);
+SweQuAD-MC .880 unchanged offline (9 of its 198 typed questions name a title, none with three
+words; with any length, .8795 against .8796). Two-word names are left out: a running head of two
+words is as often the organisation ("Botkyrka kommun"), which questions name for other reasons.
 
 Usage::
 
@@ -129,7 +138,7 @@ def _section_key(item: ScoredPassage) -> tuple[str, tuple[str, ...]] | None:
 
 def _heading_holds(item: ScoredPassage, kind: AnswerType) -> bool:
     """Whether the passage opens with its own heading and that heading holds the answer
-    ("10. Utbildningsplattformen (4 318 001 kronor)"): it then speaks for the whole section."""
+    ("6. Fritidsgården (1 250 000 kronor)"): it then speaks for the whole section."""
     section = item.passage.section
     return bool(section) and item.passage.text.lstrip().startswith(section[-1]) and holds_answer(section[-1], kind)
 
@@ -154,21 +163,71 @@ def _section_lifts(items: Sequence[ScoredPassage], holds: Sequence[bool], kind: 
     return lifts
 
 
+MIN_NAME_WORDS = 3  # "Trygg i förorten"; two-word running heads are often the organisation ("Botkyrka kommun")
+
+
+def _phrase(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
+
+
+def _named_documents(items: Sequence[ScoredPassage], query: str) -> set[str]:
+    """The documents whose title or running head (three words or more) the question names."""
+    asked = f" {_phrase(query)} "
+    named = set()
+    for item in items:
+        doc = item.document
+        if doc is None or doc.id in named:
+            continue
+        for name in (doc.title, *doc.running_heads):
+            words = _phrase(name or "")
+            if len(words.split()) >= MIN_NAME_WORDS and f" {words} " in asked:
+                named.add(doc.id)
+                break
+    return named
+
+
+def _document_lifts(
+    items: Sequence[ScoredPassage], holds: Sequence[bool], kind: AnswerType, query: str, lifted: dict[int, float]
+) -> dict[int, float]:
+    """Per item index: the score it takes from the best passage that holds no answer in a document
+    the question names (see the module doc); ``lifted``, the section lifts, count as its score."""
+    named = _named_documents(items, query)
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, item in enumerate(items):
+        if item.document is not None and item.document.id in named:
+            members[item.document.id].append(i)
+    lifts = {}
+    for indices in members.values():
+        topic = max((items[i].score for i in indices if not holds[i]), default=None)
+        holder = max(
+            (i for i in indices if holds[i]),
+            key=lambda i: (_heading_holds(items[i], kind), lifted.get(i, items[i].score)),
+            default=None,
+        )
+        if topic is not None and holder is not None and topic > lifted.get(holder, items[holder].score):
+            lifts[holder] = topic
+    return lifts
+
+
 def answer_prior(items: Sequence[ScoredPassage], query: str, weight: float) -> list[ScoredPassage]:
     """``items`` (fused, best first) re-sorted with the answer-type prior; unchanged for untyped
-    questions or ``weight`` 0. The signal ``answer`` (0 or 1) is recorded on each item, and
-    ``section`` (the topic passage's score) on one that took its section's place."""
+    questions or ``weight`` 0. The signal ``answer`` (0 or 1) is recorded on each item, ``section``
+    (the topic passage's score) on one that took its section's place, and ``document`` on one that
+    took the place of a document the question names."""
     kind = question_type(query) if weight else None
     if kind is None or len(items) < 2:
         return list(items)
     spread = max(i.score for i in items) - min(i.score for i in items)
     holds = [holds_answer(item.passage.text, kind) for item in items]
     lifts = _section_lifts(items, holds, kind)
+    named = _document_lifts(items, holds, kind, query, lifts)
     out = []
     for i, (item, hit) in enumerate(zip(items, holds, strict=True)):
         signals = {**item.signals, "answer": float(hit)}
         score = item.score
         if i in lifts:
             score = signals["section"] = lifts[i]
+        if i in named:
+            score = signals["document"] = named[i]
         out.append(ScoredPassage(round(score + weight * spread * hit, 6), item.passage, item.document, signals))
     return sorted(out, key=lambda i: -i.score)

@@ -355,6 +355,40 @@ def test_a_heading_that_holds_the_answer_speaks_for_its_section():
     assert ranked[0].passage.id == body.passage.id
 
 
+def test_a_question_that_names_a_document_treats_it_as_one_section():
+    """ "Vem höll presentationen Trygg i förorten?": the deck's running head is in the question, so
+    the slide with the presenter's name takes the place of the slide that matches the title; a
+    document the question does not name, and a two-word name, lift nothing."""
+    from search.answer_types import answer_prior
+    from search.records import DocumentRecord
+
+    def doc(id: str, title: str, heads: list[str]) -> DocumentRecord:
+        return DocumentRecord(
+            id=id, title=title, source=id, language="sv", content_hash="", passages=3, characters=9, running_heads=heads
+        )
+
+    deck = doc("deck", "Kultur och fritid", ["Trygg i förorten", "Botkyrka kommun"])
+    other = doc("other", "Årsrapport", [])
+
+    def item(text: str, score: float, section: str, document: DocumentRecord) -> ScoredPassage:
+        passage = PassageRecord(
+            id=text, document_id=document.id, index=0, text=text, start=0, end=1, language="sv", section=[section]
+        )
+        return ScoredPassage(score, passage, document, {})
+
+    title_slide = item("Trygg i förorten: unga vuxna i fokus.", 1.0, "Trygg i förorten", deck)
+    presenter = item("Anna Lindberg\n\nUtbildning: socionom.", 0.6, "Anna Lindberg", deck)
+    elsewhere = item("Rapporten skrevs av Karin Berg.", 0.7, "Förord", other)
+    items = [title_slide, elsewhere, presenter]
+    ranked = answer_prior(items, "Vem höll presentationen Trygg i förorten?", 0.15)
+    assert ranked[0].passage.id == presenter.passage.id and ranked[0].signals["document"] == 1.0
+    assert "document" not in {i.passage.id: i for i in ranked}[elsewhere.passage.id].signals
+    # The organisation's two-word running head does not name the document.
+    ranked = answer_prior(items, "Vem i Botkyrka kommun höll presentationen?", 0.15)
+    assert ranked[0].passage.id == title_slide.passage.id
+    assert all("document" not in i.signals for i in ranked)
+
+
 def test_the_snippet_is_the_sentence_that_answers_never_the_bare_heading():
     from search.answer_types import AnswerType, holds_answer
     from search.text import best_sentence
