@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 _ABBREVIATIONS = {"bl", "t", "ex", "s", "k", "d", "v", "m", "fl", "o", "dvs", "osv", "resp", "jfr", "ca", "nr", "kap"}
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“”(]?[A-ZÅÄÖÉÜ0-9•\-–])")
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
+_ORDINAL = re.compile(r"\d{1,3}(?:\.\d{1,3})*\.")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -23,6 +24,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             last_word = re.search(r"(\w+)\W*$", before)
             if last_word and (last_word.group(1).lower() in _ABBREVIATIONS or len(last_word.group(1)) == 1):
                 continue
+            if _ORDINAL.fullmatch(before):
+                continue  # "10. Utbildning" or "2.3. Metod": a numbered heading or item, not a sentence
             spans.append((start, boundary.start()))
             start = boundary.end()
         spans.append((start, block.end()))

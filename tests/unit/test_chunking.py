@@ -105,3 +105,12 @@ def test_sentence_split_keeps_abbreviations():
     text = "Vi arbetar bl.a. med MVP. Nästa mening börjar här."
     spans = split_sentences(text)
     assert [text[s:e] for s, e in spans] == ["Vi arbetar bl.a. med MVP.", "Nästa mening börjar här."]
+
+
+def test_sentence_split_keeps_a_numbered_heading_whole():
+    text = "10. Fritidsgården (1 250 000 kronor)\n\n2.3. Metod och urval. Vi valde 12 skolor."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "10. Fritidsgården (1 250 000 kronor)",
+        "2.3. Metod och urval.",
+        "Vi valde 12 skolor.",
+    ]
