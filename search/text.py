@@ -80,7 +80,8 @@ def best_sentence(
     without one, folded words of three letters or more. A sentence that ``answers`` the
     question (holds the kind of answer it asks for) counts one term more: "Hur många kom till
     trygghetsvandringen?" shows "Vandringen samlade 45 personer", which shares no word with it.
-    On ties a sentence that is only one of the passage's ``headings`` comes last. A sentence
+    On ties a sentence that is only one of the passage's ``headings`` comes last, unless it holds the
+    answer ("4. Fritidsgården (1 250 000 kronor)" for "Hur mycket gick till fritidsgården?"). A sentence
     longer than ``max_chars`` is cut at a word boundary and ends with " …".
     """
     wanted = set(query_terms)
@@ -90,9 +91,8 @@ def best_sentence(
     def value(span: tuple[int, int]) -> tuple[int, bool]:
         piece = text[span[0] : span[1]]
         overlap = len(wanted.intersection(analyzer.terms(piece) if analyzer is not None else terms(piece)))
-        if answers is not None and answers(piece):
-            overlap += 1
-        return overlap, " ".join(piece.split()) not in heading_texts
+        answering = answers is not None and answers(piece)
+        return overlap + answering, answering or " ".join(piece.split()) not in heading_texts
 
     best = max(sentences, key=value)
     snippet = " ".join(text[best[0] : best[1]].split())

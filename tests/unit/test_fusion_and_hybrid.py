@@ -402,6 +402,10 @@ def test_the_snippet_is_the_sentence_that_answers_never_the_bare_heading():
     # No answer asked for and no word shared: the first sentence that is not only a heading.
     assert best_sentence(text, set(), headings=headings).startswith("Aktiviteten lockade")
     assert best_sentence(text, set()) == "Effekt av aktiviteten"  # without headings: the first sentence
+    # A heading that holds the answer is not pushed back: it says it best.
+    chapter = "4. Fritidsgården (1 250 000 kronor)"
+    budget = f"{chapter}\n\nKommunen har byggt om fritidsgården."
+    assert best_sentence(budget, {"fritidsgard"}, answers=counts, headings=[chapter]) == chapter
     # Shared words still count most: two of them beat the answer's one.
     shared = best_sentence(text, {"vuxennarvaron", "trygghet"}, answers=counts, headings=headings)
     assert shared.startswith("Vuxennärvaron")
