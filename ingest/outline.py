@@ -35,7 +35,7 @@ from collections.abc import Callable
 from ingest.blocks import Block, BlockKind
 from ingest.headings import heading_level, is_numbered, looks_like_heading
 from search.lexical.analyzer import stop_words
-from search.text import fold
+from search.text import fold, folded_words
 
 MAX_GLUED_WORDS = 14  # the longest heading looked for inside a paragraph
 MAX_UNLISTED_WORDS = 3  # a heading no table of contents confirms is this short
@@ -48,10 +48,6 @@ _SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s+")
 _TOKEN = re.compile(r"\S+")
 
 
-def _folded_words(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
-
-
 def table_of_contents(blocks: list[Block]) -> tuple[set[int], str]:
     """The indices of the table-of-contents blocks and their folded text (padded with spaces)."""
     indices = {
@@ -59,13 +55,16 @@ def table_of_contents(blocks: list[Block]) -> tuple[set[int], str]:
         for i, b in enumerate(blocks)
         if _TOC_LINE.search(b.text) or (_TOC_START.match(fold(b.text)) and len(b.text.split()) > 8)
     }
-    text = " ".join(_folded_words(blocks[i].text) for i in sorted(indices))
+    text = " ".join(folded_words(blocks[i].text) for i in sorted(indices))
     return indices, f" {text} " if text.strip() else ""
 
 
-def _listed(phrase: str, toc: str) -> bool:
-    words = _folded_words(phrase)
-    return bool(toc) and len(words) >= 3 and f" {words} " in toc
+def _listed(phrase: str, toc: str, min_chars: int = 3) -> bool:
+    """Whether the contents ``toc`` hold ``phrase`` as whole words, of ``min_chars`` or more: a
+    phrase recovered from body text needs three, so a two-letter fragment never becomes a heading;
+    a parsed heading looked up as a contents entry of its own may be short ("Mål")."""
+    words = folded_words(phrase)
+    return bool(toc) and len(words) >= max(min_chars, 1) and f" {words} " in toc
 
 
 def _opens_sentence(word: str, zipf: Callable[[str], float]) -> bool:
@@ -144,12 +143,6 @@ def _split_paragraph(block: Block, toc: str, zipf) -> list[Block]:
     return out
 
 
-def _listed_line(text: str, toc: str) -> bool:
-    """Whether the contents list ``text`` as an entry of its own (short headings too)."""
-    words = _folded_words(text)
-    return bool(words) and f" {words} " in toc
-
-
 def nest_unlisted(blocks: list[Block], toc: str) -> list[Block]:
     """Blocks where an unnumbered heading the contents do not list sits under the numbered heading
     before it.
@@ -168,9 +161,9 @@ def nest_unlisted(blocks: list[Block], toc: str) -> list[Block]:
     for block in blocks:
         if block.kind is BlockKind.HEADING and not block.outside:
             if is_numbered(block.text):
-                chapter = block.level if _listed_line(block.text, toc) else None
+                chapter = block.level if _listed(block.text, toc, min_chars=1) else None
             elif chapter is not None and block.level <= chapter:
-                if _listed_line(block.text, toc):
+                if _listed(block.text, toc, min_chars=1):
                     chapter = None
                 else:
                     block = Block(block.text, block.kind, block.page, chapter + 1, block.outside)

@@ -72,7 +72,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from search.store import ScoredPassage
-from search.text import fold
+from search.text import fold, folded_words
 
 
 class AnswerType(StrEnum):
@@ -166,20 +166,16 @@ def _section_lifts(items: Sequence[ScoredPassage], holds: Sequence[bool], kind: 
 MIN_NAME_WORDS = 3  # "Trygg i förorten"; two-word running heads are often the organisation ("Botkyrka kommun")
 
 
-def _phrase(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
-
-
 def _named_documents(items: Sequence[ScoredPassage], query: str) -> set[str]:
     """The documents whose title or running head (three words or more) the question names."""
-    asked = f" {_phrase(query)} "
+    asked = f" {folded_words(query)} "
     named = set()
     for item in items:
         doc = item.document
         if doc is None or doc.id in named:
             continue
         for name in (doc.title, *doc.running_heads):
-            words = _phrase(name or "")
+            words = folded_words(name or "")
             if len(words.split()) >= MIN_NAME_WORDS and f" {words} " in asked:
                 named.add(doc.id)
                 break

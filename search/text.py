@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 _ABBREVIATIONS = {"bl", "t", "ex", "s", "k", "d", "v", "m", "fl", "o", "dvs", "osv", "resp", "jfr", "ca", "nr", "kap"}
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“”(]?[A-ZÅÄÖÉÜ0-9•\-–])")
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
+_FOLDED_WORD = re.compile(r"[a-z0-9]+")
 _ORDINAL = re.compile(r"\d{1,3}(?:\.\d{1,3})*\.")
 
 
@@ -59,6 +60,12 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     return unicodedata.normalize("NFKD", text.lower()).translate(_STRIP_COMBINING)
+
+
+def folded_words(text: str) -> str:
+    """The folded words of ``text`` joined by single spaces, for phrase containment checks
+    ("Trygg i förorten" in "... om trygg i förorten?") that ignore case, accents and punctuation."""
+    return " ".join(_FOLDED_WORD.findall(fold(text)))
 
 
 def terms(text: str) -> set[str]:
