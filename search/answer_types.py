@@ -68,7 +68,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
 from search.store import ScoredPassage
@@ -143,6 +143,32 @@ def _heading_holds(item: ScoredPassage, kind: AnswerType) -> bool:
     return bool(section) and item.passage.text.lstrip().startswith(section[-1]) and holds_answer(section[-1], kind)
 
 
+def _lifts(
+    groups: Iterable[list[int]],
+    items: Sequence[ScoredPassage],
+    holds: Sequence[bool],
+    kind: AnswerType,
+    current: dict[int, float],
+) -> dict[int, float]:
+    """Per item index: the score its group's topic (best passage without an answer) lends it.
+
+    In each group the holder is the one whose own heading holds the answer, else the best-scoring
+    holder (``current`` gives a score already lifted); it takes the topic's score when that is
+    higher. Sections and named documents are both such groups (see the module doc).
+    """
+    lifts = {}
+    for members in groups:
+        topic = max((items[i].score for i in members if not holds[i]), default=None)
+        holder = max(
+            (i for i in members if holds[i]),
+            key=lambda i: (_heading_holds(items[i], kind), current.get(i, items[i].score)),
+            default=None,
+        )
+        if topic is not None and holder is not None and topic > current.get(holder, items[holder].score):
+            lifts[holder] = topic
+    return lifts
+
+
 def _section_lifts(items: Sequence[ScoredPassage], holds: Sequence[bool], kind: AnswerType) -> dict[int, float]:
     """Per item index: the score it takes from its section's topic passage (see the module doc)."""
     sections: dict[tuple[str, tuple[str, ...]], list[int]] = defaultdict(list)
@@ -150,17 +176,7 @@ def _section_lifts(items: Sequence[ScoredPassage], holds: Sequence[bool], kind: 
         key = _section_key(item)
         if key is not None:
             sections[key].append(i)
-    lifts = {}
-    for members in sections.values():
-        topic = max((items[i].score for i in members if not holds[i]), default=None)
-        holder = max(
-            (i for i in members if holds[i]),
-            key=lambda i: (_heading_holds(items[i], kind), items[i].score),
-            default=None,
-        )
-        if topic is not None and holder is not None and topic > items[holder].score:
-            lifts[holder] = topic
-    return lifts
+    return _lifts(sections.values(), items, holds, kind, {})
 
 
 MIN_NAME_WORDS = 3  # "Trygg i förorten"; two-word running heads are often the organisation ("Botkyrka kommun")
@@ -192,17 +208,7 @@ def _document_lifts(
     for i, item in enumerate(items):
         if item.document is not None and item.document.id in named:
             members[item.document.id].append(i)
-    lifts = {}
-    for indices in members.values():
-        topic = max((items[i].score for i in indices if not holds[i]), default=None)
-        holder = max(
-            (i for i in indices if holds[i]),
-            key=lambda i: (_heading_holds(items[i], kind), lifted.get(i, items[i].score)),
-            default=None,
-        )
-        if topic is not None and holder is not None and topic > lifted.get(holder, items[holder].score):
-            lifts[holder] = topic
-    return lifts
+    return _lifts(members.values(), items, holds, kind, lifted)
 
 
 def answer_prior(items: Sequence[ScoredPassage], query: str, weight: float) -> list[ScoredPassage]:
