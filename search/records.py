@@ -123,9 +123,11 @@ class Hit(BaseModel):
     programs: list[str] = Field(default_factory=list)
     signals: dict[str, float] = Field(
         default_factory=dict,
-        description="Raw per-signal scores for diagnosis: dense, sentences, lexical, answer "
-        "(1 when the passage holds the kind of answer the question asks for) and section (the fused "
-        "score it took from a passage of its section that names the topic but holds no answer).",
+        description="Raw per-signal scores for diagnosis: dense, sentences, lexical, proximity (the share "
+        "of the question's neighbouring words that stand side by side in the passage), answer (1 when the "
+        "passage holds the kind of answer the question asks for), section (the fused score it took from a "
+        "passage of its section that names the topic but holds no answer) and document (the same, from "
+        "the document the question names).",
     )
     document: DocumentRef
 

@@ -31,6 +31,7 @@ from search.filters import FACET_FIELDS, SearchFilters
 from search.fusion import fuse
 from search.lexical.sparse import SparseEncoder
 from search.modes import Fusion, GroupBy, SearchMode
+from search.proximity import proximity_prior
 from search.records import DocumentRef, Hit, HitGroup, SearchResult
 from search.rerank.base import Reranker
 from search.settings import Settings
@@ -112,6 +113,7 @@ class Searcher:
         fusion: Fusion = Fusion.WEIGHTED,
         dense_weight: float = 0.5,
         answer_weight: float = 0.15,
+        proximity_weight: float = 0.5,
         candidates: int = 100,
         reranker: Reranker | None = None,
         rerank_depth: int = 20,
@@ -125,6 +127,7 @@ class Searcher:
         self.fusion = Fusion(fusion)
         self.dense_weight = dense_weight
         self.answer_weight = answer_weight
+        self.proximity_weight = proximity_weight
         self.candidates = candidates
 
     @classmethod
@@ -145,6 +148,7 @@ class Searcher:
             fusion=settings.fusion,
             dense_weight=settings.dense_weight,
             answer_weight=settings.answer_weight,
+            proximity_weight=settings.proximity_weight,
             candidates=settings.candidates,
             reranker=reranker,
             rerank_depth=settings.rerank_depth,
@@ -184,6 +188,9 @@ class Searcher:
             vector, sparse, limit=pool, filters=filters, signals=signals, with_vectors=bool(diversity)
         )
         fused = fuse(found, mode, fusion or self.fusion, self.dense_weight)
+        if mode is not SearchMode.DENSE:  # a lexical signal: dense mode stays the model's own ranking
+            analyzer = self.sparse_encoder.analyzer
+            fused = proximity_prior(fused, analyzer.stems(query), analyzer, self.proximity_weight)
         ranked = deduplicate(answer_prior(fused, query, self.answer_weight))
         reranker = self.reranker if rerank is None or rerank is True else rerank or None
         if rerank is True and reranker is None:

@@ -124,6 +124,13 @@ class Settings(BaseSettings):
         description="Prior for passages holding the kind of answer a question asks for (a count, a name, "
         "a date), as a share of the candidates' score spread; 0 turns it off (see search/answer_types.py).",
     )
+    proximity_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Prior for passages where the question's words stand side by side, as a share of the "
+        "candidates' score spread; 0 turns it off (see search/proximity.py).",
+    )
     rerank: RerankMode = Field(RerankMode.NONE, description="Reranking stage: none, cross-encoder or sentence-window.")
     rerank_model: str | None = Field(None, description="A local sentence-transformers CrossEncoder folder.")
     rerank_depth: int = Field(20, ge=2, le=200, description="How many of the best passages the reranker re-scores.")

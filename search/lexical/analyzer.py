@@ -128,6 +128,16 @@ class SwedishAnalyzer:
             out.extend(self._word_terms(word))
         return out
 
+    def stems(self, text: str) -> list[str]:
+        """The stem of each word of ``text`` in order, stop words left out and without compound
+        parts or n-grams: the word sequence that term proximity compares (``search.proximity``)."""
+        out: list[str] = []
+        for _, _, word in self.words(text):
+            terms = self._word_terms(word)
+            if terms:
+                out.append(terms[0])
+        return out
+
     def highlights(self, text: str, query_terms: Iterable[str]) -> list[tuple[int, int]]:
         """Character spans of the words of ``text`` that share a term with the query.
 

@@ -112,6 +112,15 @@ def test_hits_carry_snippet_highlights(hybrid_service):
     assert set(hit.signals) == {"lexical"}
 
 
+def test_hybrid_search_weighs_proximity_and_dense_search_does_not(hybrid_service):
+    hybrid = hybrid_service.search("julmarknaden hallunda", limit=2, mode="hybrid").hits
+    found = next(h for h in hybrid if "Julmarknaden i Hallunda" in h.text)
+    assert found.signals["proximity"] == 1.0  # "Julmarknaden i Hallunda": "i" is a stop word
+    assert all("proximity" not in h.signals for h in hybrid_service.search("julmarknaden hallunda", mode="dense").hits)
+    hybrid_service.searcher.proximity_weight = 0.0
+    assert all("proximity" not in h.signals for h in hybrid_service.search("julmarknaden hallunda").hits)
+
+
 def test_a_query_of_stop_words_finds_nothing_lexical(hybrid_service):
     assert hybrid_service.search("vem är det", mode="sparse").hits == []
 
