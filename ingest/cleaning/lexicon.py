@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
+from ingest.long_lived import long_lived
 from search.lexical.hunspell import LexiconUnavailableError, find_dictionary
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ class SwedishLexicon:
 
         stem = find_dictionary()
         log.info("loading the Swedish lexicon from %s", stem.parent)
-        return cls(Dictionary.from_files(str(stem)))
+        with long_lived():
+            return cls(Dictionary.from_files(str(stem)))
 
     def _knows(self, word: str) -> bool:
         try:
