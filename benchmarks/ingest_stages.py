@@ -14,7 +14,7 @@ pairs gave 12.2%, 15.6% and 4.1%), so ``--rounds N`` runs N pairs back to back, 
 within its pair, and reports their median.
 
 One-time start-up stays outside the measured runs, as for the model: loading the model and
-loading the parsers and the Swedish lexicon (``ingest.preparation.warm_up``, ~8 s, which
+loading the parsers and the Swedish lexicon (``ingest.preparation.warm_up``, ~3 s, which
 ``vaksam ingest`` does while it loads the model) are reported as ``startup_s``, and
 ``not_embedding_percent_ahead_with_startup`` counts the parsers' share in as well.
 
