@@ -26,10 +26,10 @@ weight    depth  SweQuAD  dev
 ========  =====  =======  ======
 
 The gain is flat from 0.3 up and dev MRR@10 stays .943 at every weight up to 0.8 (the
-answer-type prior comes after it), so 0.5 at depth 30 is the default. Offline, on the same candidates, a window
-of one (the words side by side) beat a window of two (.885 vs .883 at 0.3), and adding an
-IDF-weighted share of the question's words found in the passage gained .001 while costing dev
-questions. Scoring 30 candidates costs ~1.5 ms a query (the stems are cached per word).
+answer-type prior comes after it), so 0.5 at depth 30 is the default. Offline, on the same
+candidates, a window of one (the words side by side) beat a window of two (.885 vs .883 at 0.3),
+and adding an IDF-weighted share of the question's words found in the passage gained .001 while
+costing dev questions. Scoring 30 candidates costs ~1.5 ms a query (the stems are cached per word).
 
 Usage::
 
@@ -47,16 +47,15 @@ DEFAULT_DEPTH = 30
 
 
 def adjacent_pairs(stems: Sequence[str]) -> set[tuple[str, str]]:
-    """The question's neighbouring stems as unordered pairs (a repeated word makes no pair)."""
+    """Neighbouring stems as unordered pairs (a repeated word makes no pair)."""
     return {(a, b) if a < b else (b, a) for a, b in zip(stems, stems[1:], strict=False) if a != b}
 
 
 def adjacency_share(pairs: set[tuple[str, str]], text_stems: Sequence[str]) -> float:
-    """The share of ``pairs`` that stand side by side somewhere in ``text_stems``."""
+    """The share of the question's ``pairs`` that stand side by side somewhere in ``text_stems``."""
     if not pairs:
         return 0.0
-    found = {(a, b) if a < b else (b, a) for a, b in zip(text_stems, text_stems[1:], strict=False)}
-    return len(pairs & found) / len(pairs)
+    return len(pairs & adjacent_pairs(text_stems)) / len(pairs)
 
 
 def proximity_prior(
