@@ -64,7 +64,7 @@ def _listed(phrase: str, toc: str, min_chars: int = 3) -> bool:
     phrase recovered from body text needs three, so a two-letter fragment never becomes a heading;
     a parsed heading looked up as a contents entry of its own may be short ("Mål")."""
     words = folded_words(phrase)
-    return bool(toc) and len(words) >= max(min_chars, 1) and f" {words} " in toc
+    return bool(toc) and len(words) >= min_chars and f" {words} " in toc
 
 
 def _opens_sentence(word: str, zipf: Callable[[str], float]) -> bool:
