@@ -44,6 +44,7 @@ from ingest.safety import check_file
 from search.records import PassageRecord
 from search.settings import Settings
 from search.store import passage_point_id
+from search.text import has_words
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def make_passages(
     out: list[PassageRecord] = []
     seen: set[str] = set()
     for c in chunks:
-        if not any(ch.isalnum() for ch in c.text):
+        if not has_words(c.text):
             continue  # dot leaders of a table of contents, a row of dashes: nothing to find
         fp = fingerprint(c.text)
         if fp in seen:

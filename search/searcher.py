@@ -36,7 +36,7 @@ from search.records import DocumentRef, Hit, HitGroup, SearchResult
 from search.rerank.base import Reranker
 from search.settings import Settings
 from search.store import DENSE, LEXICAL, SENTENCES, QdrantStore, ScoredPassage
-from search.text import best_sentence, fold
+from search.text import best_sentence, fold, has_words
 
 OVERFETCH = 2
 FACET_DEPTH = 100
@@ -174,6 +174,10 @@ class Searcher:
         mode = SearchMode(mode or self.mode)
         if mode is not SearchMode.DENSE and self.sparse_encoder is None:
             raise ValueError(f"search mode {mode.value!r} needs the lexical index; use 'dense'")
+        if not has_words(query):
+            # "???", "😀", "---": the model would still place it somewhere and return whatever lies
+            # nearest (on the bundled corpus a bare date and an attachment list); nothing matches.
+            return []
         vector = self.encoder.encode_query(query) if mode is not SearchMode.SPARSE else None
         sparse = self.sparse_encoder.encode_query(query) if mode is not SearchMode.DENSE else None
         if mode is SearchMode.SPARSE and not len(sparse):

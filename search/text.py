@@ -62,6 +62,12 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text.lower()).translate(_STRIP_COMBINING)
 
 
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit: a passage or a question of dot leaders, dashes
+    or emoji alone has nothing anyone could look for or find."""
+    return any(ch.isalnum() for ch in text)
+
+
 def folded_words(text: str) -> str:
     """The folded words of ``text`` joined by single spaces, for phrase containment checks
     ("Trygg i förorten" in "... om trygg i förorten?") that ignore case, accents and punctuation."""

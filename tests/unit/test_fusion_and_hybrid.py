@@ -125,6 +125,14 @@ def test_a_query_of_stop_words_finds_nothing_lexical(hybrid_service):
     assert hybrid_service.search("vem är det", mode="sparse").hits == []
 
 
+@pytest.mark.parametrize("mode", list(SearchMode))
+@pytest.mark.parametrize("query", ["???", "\U0001f600", " -- ", "\x00"])
+def test_a_query_without_letters_or_digits_finds_nothing(hybrid_service, mode, query):
+    # Dense search alone would still return the nearest passages to a wordless query.
+    assert hybrid_service.search(query, mode=mode).hits == []
+    assert hybrid_service.search("julmarknad?", mode=mode).hits  # one word is enough
+
+
 def test_unknown_mode_is_a_clear_error(hybrid_service):
     with pytest.raises(QueryError, match="valid modes: dense, sparse, hybrid"):
         hybrid_service.search("resa", mode="fuzzy")
