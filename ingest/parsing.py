@@ -17,7 +17,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from ingest import offline_nlp
+from ingest import html_text_types, offline_nlp
 from ingest.blocks import Block, BlockKind, ParsedDocument
 from ingest.headings import heading_level, looks_like_heading
 from ingest.pages import assign_scraped_pages
@@ -180,6 +180,7 @@ def html_metadata(html: str) -> dict[str, str]:
 
 def _partition(path: Path, kind: str, text: str | None, *, ocr: bool = False):
     offline_nlp.install()
+    html_text_types.install()
     common = {"languages": ["swe"]}
     if kind == "pdf":
         from unstructured.partition.pdf import partition_pdf

@@ -73,6 +73,29 @@ def test_html_drops_markup(tmp_path):
     assert "våldsprevention" in text and "alert" not in text
 
 
+def test_markdown_and_html_paragraphs_skip_the_spacy_text_test(tmp_path, monkeypatch):
+    """Paragraphs become paragraphs, bullets list items, without a sentence through spaCy."""
+    from unstructured.nlp import tokenize
+
+    def refuse(text):
+        raise AssertionError(f"spaCy ran on {text!r}")
+
+    monkeypatch.setattr(tokenize, "_process", refuse)
+    path = tmp_path / "n.md"
+    path.write_text(
+        "# Nyhet\n\nKORT RAD I VERSALER\n\nKommunen startar en ny satsning i höst.\n\n"
+        "<div>• Ett stycke som börjar med en punkt</div>\n\nx\n",
+        encoding="utf-8",
+    )
+    kinds = [(b.kind, b.text) for b in parse_file(path).blocks]
+    assert kinds == [
+        (BlockKind.HEADING, "Nyhet"),
+        (BlockKind.PARAGRAPH, "KORT RAD I VERSALER"),
+        (BlockKind.PARAGRAPH, "Kommunen startar en ny satsning i höst."),
+        (BlockKind.LIST_ITEM, "Ett stycke som börjar med en punkt"),
+    ]
+
+
 def test_text_in_cp1252_is_decoded(tmp_path):
     path = tmp_path / "latin.txt"
     path.write_bytes("Förebyggande arbete mot våld i Göteborg.".encode("cp1252"))
