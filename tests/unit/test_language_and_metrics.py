@@ -38,6 +38,9 @@ def test_the_function_word_shortcut_never_takes_a_neighbour_for_swedish():
         assert plain_language(text) is None  # left to langdetect, which knows them
         assert detect_language(text) == code
     assert plain_language("och att är") is None  # too few words to judge
+    # "in", "be", "by", "it" are Swedish words too: they do not make Swedish text look English
+    swedish = "Lämna in ansökan i tid och be om hjälp, för IT-stödet i vår by är inte bemannat. " * 4
+    assert plain_language(swedish) == "sv"
 
 
 def test_short_text_inherits_the_default():

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from ingest.blocks import Block, BlockKind, ParsedDocument
 from ingest.metadata import (
+    _Terms,
     extract_metadata,
     find_dates,
     find_diarienummer,
@@ -28,6 +29,14 @@ def test_programs_with_inflections_and_case_rules():
     text = "Skolan arbetar med MVP-programmet och den socioekologiska modellen. Tåget används i förskolan."
     assert find_programs(text) == ["mvp", "taget", "socioekologiska-modellen"]
     assert find_programs("Vi tog tåget till Iowa och pratade om mvp.") == []
+
+
+def test_terms_are_whole_words_even_where_a_candidate_overlaps_them():
+    terms = _Terms.of(["ab cd", "cd"])
+    assert terms.search("xab cd") is True  # "ab cd" is no whole word there, "cd" inside it is
+    assert terms.search("xab cdx") is False
+    assert terms.search("ab cd.") is True and terms.search("abcd") is False
+    assert _Terms.of([]) is None
 
 
 def test_organisation_by_domain_text_and_never_the_addressee():
