@@ -241,7 +241,7 @@ class Ingestor:
     not match it is simply read again. What one document's write does to others (documents that
     lean on its passages, smaller ones it absorbs as duplicates) is the run's pending work, lost
     with the process on a crash; so before any write the documents it may touch are added to a
-    journal in the index (:meth:`QdrantStore.set_pending_documents`), cleared when the run ends.
+    journal in the index (:meth:`QdrantStore.add_pending_documents`), cleared when the run ends.
     The next run reads every journalled document again, in its place among the files or at the
     end, and converges on the index a clean run makes (tests/reliability/test_crash_consistency.py
     kills runs at random points and write boundaries and compares whole indexes).
@@ -273,11 +273,11 @@ class Ingestor:
         new = {d for d in document_ids if d} - self._journal
         if new:
             self._journal |= new
-            self.store.set_pending_documents(self._journal)
+            self.store.add_pending_documents(new)
 
     def _finish(self) -> None:
         if self._journal:
-            self.store.set_pending_documents(())
+            self.store.clear_pending_documents()
         self._journal, self._resume = set(), set()
 
     # -- run ---------------------------------------------------------------------------------

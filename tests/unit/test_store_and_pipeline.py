@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
+from qdrant_client import models
 
 from ingest.pipeline import Ingestor, document_id_for
 from search.records import DocumentRecord, PassageRecord
-from search.store import ModelMismatchError, QdrantStore, passage_point_id
+from search.store import JOURNAL_KEY, JOURNAL_POINT, ModelMismatchError, QdrantStore, passage_point_id
 
 SV = (
     "Botkyrka kommun har startat ett samarbete kring MVP med tre skolor. Mentorerna utbildas under hösten. "
@@ -113,6 +114,26 @@ def test_replace_document_drops_stale_passages(settings):
             store.replace_document(doc, passages(["a"]), np.eye(4, dtype=np.float32)[:2])
         store.delete_document("d1")
         assert store.get_document("d1") is None and store.count_passages() == 0
+    finally:
+        store.close()
+
+
+def test_the_run_journal_adds_pages_and_clears_them_all(settings):
+    store = QdrantStore.from_settings(settings)
+    try:
+        assert store.pending_documents() == set()
+        store.ensure_collections("m", 4)
+        store.add_pending_documents(["a", "b"])
+        store.add_pending_documents(["c"])
+        store.add_pending_documents([])
+        # an index written by a version with one journal point keeps it readable
+        legacy = models.PointStruct(id=JOURNAL_POINT, vector={}, payload={JOURNAL_KEY: ["old"]})
+        store.engine.upsert(store.documents_collection, [legacy])
+        assert store.pending_documents() == {"a", "b", "c", "old"}
+        assert store.list_documents() == []  # journal pages are no document records
+        store.clear_pending_documents()
+        assert store.pending_documents() == set()
+        assert store.engine.count(store.documents_collection) == 0
     finally:
         store.close()
 
