@@ -83,7 +83,8 @@ class Settings(BaseSettings):
     batch_size: int = Field(8, ge=1, le=512, description="Passages per embedding batch.")
     # Measured (benchmarks/ingest_stages.py, real corpus, one run each): 2 files ahead: 240.0 s, 3.2 s
     # waiting for a file; 4 ahead: 252.8 s, 11.8 s waiting (more files queued before a site footer
-    # counted, read again behind the queue); in turn: 250.5 s. See benchmarks/README.md.
+    # counted, read again behind the queue); in turn: 250.5 s. Later, with less to prepare, ahead/in turn
+    # was x0.946-1.082 over four pairs (median of three x0.975): a toss-up, so 2 stays. See benchmarks/README.md.
     read_ahead: int = Field(
         2,
         ge=0,
