@@ -27,6 +27,9 @@ def install() -> None:
     from unstructured.partition.html import parser
     from unstructured.partition.text_type import is_bulleted_text, is_email_address, is_us_city_state_zip
 
+    if not hasattr(parser, "derive_element_type_from_text"):
+        return  # another unstructured: keep its own classifier
+
     def derive_element_type_from_text(text: str) -> type[Text] | None:
         if is_bulleted_text(text):
             return ListItem
@@ -38,6 +41,4 @@ def install() -> None:
             return None
         return NarrativeText
 
-    if not hasattr(parser, "derive_element_type_from_text"):
-        return  # another unstructured: keep its own classifier
     parser.derive_element_type_from_text = derive_element_type_from_text

@@ -132,7 +132,7 @@ def _passages_but(document_id: str, keep: Sequence[str]) -> models.Filter:
 # The run journal: points in the documents collection, beside the records, holding the ids of
 # the documents an unfinished run was changing (see Ingestor). Their payload has no "id". A run
 # adds one page of new ids per write rather than rewriting one point with all of them: rewriting
-# made the journal quadratic in the run (1.1 s of the real corpus's 758 files, 7% of everything
+# made the journal quadratic in the run (1.1 s of the real corpus's 758 files, 5% of everything
 # but embedding; 10k files would rewrite 50 million ids).
 JOURNAL_POINT = point_id("journal:pending-documents")  # the one journal point of earlier versions
 JOURNAL_KEY = "pending_documents"
