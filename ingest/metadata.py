@@ -131,11 +131,15 @@ def find_diarienummer(text: str) -> list[str]:
     return found
 
 
+def _alternatives(terms: Sequence[str]) -> str:
+    """The terms as one regex group, longest first, so a longer term wins where both match."""
+    return "(?:" + "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)) + ")"
+
+
 def _term_pattern(terms: Sequence[str], flags: int) -> re.Pattern[str] | None:
     if not terms:
         return None
-    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-    return re.compile(rf"(?<![\w]){'(?:' + alternatives + ')'}(?![\w])", flags)
+    return re.compile(rf"(?<![\w]){_alternatives(terms)}(?![\w])", flags)
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,7 @@ class _Terms:
         whole = _term_pattern(terms, 0)
         if whole is None:
             return None
-        return cls(re.compile(whole.pattern.removeprefix(r"(?<![\w])")), whole)
+        return cls(re.compile(rf"{_alternatives(terms)}(?![\w])"), whole)
 
     def search(self, text: str) -> bool:
         pos = 0

@@ -136,10 +136,7 @@ def _passages_but(document_id: str, keep: Sequence[str]) -> models.Filter:
 # but embedding; 10k files would rewrite 50 million ids).
 JOURNAL_POINT = point_id("journal:pending-documents")  # the one journal point of earlier versions
 JOURNAL_KEY = "pending_documents"
-JOURNAL_PAGE = "journal_page"
-
-
-_JOURNAL_PAGES = models.Filter(must=[models.FieldCondition(key=JOURNAL_PAGE, match=models.MatchValue(value="pending"))])
+JOURNAL_PAGE, PENDING = "journal_page", "pending"  # the tag every journal page carries
 
 
 def _is_record(payload: dict | None) -> bool:
@@ -314,7 +311,7 @@ class QdrantStore:
         """Documents an interrupted run was changing: the next run reads them again."""
         if not self.engine.exists(self.documents_collection):
             return set()
-        pages = [*self._scroll(self.documents_collection, _JOURNAL_PAGES)]
+        pages = [*self._scroll(self.documents_collection, _journal_pages())]
         pages += self.engine.retrieve(self.documents_collection, [JOURNAL_POINT])
         return {d for page in pages for d in page.payload.get(JOURNAL_KEY) or []}
 
@@ -324,7 +321,7 @@ class QdrantStore:
         each other, so a run that resumes an interrupted one keeps that one's pages too)."""
         ids = sorted(set(document_ids))
         if ids:
-            page = {JOURNAL_KEY: ids, JOURNAL_PAGE: "pending"}
+            page = {JOURNAL_KEY: ids, JOURNAL_PAGE: PENDING}
             point = models.PointStruct(id=str(uuid.uuid4()), vector={}, payload=page)
             self.engine.upsert(self.documents_collection, [point])
 
@@ -332,7 +329,7 @@ class QdrantStore:
     def clear_pending_documents(self) -> None:
         """Remove the whole journal: the run it describes is done."""
         if self.engine.exists(self.documents_collection):
-            self.engine.delete(self.documents_collection, _JOURNAL_PAGES)
+            self.engine.delete(self.documents_collection, _journal_pages())
             self.engine.delete(self.documents_collection, [JOURNAL_POINT])
 
     def _sharers(self, flt: models.Filter) -> list[str]:
@@ -666,6 +663,10 @@ def _point_vectors(vectors: PassageVectors, i: int) -> dict:
 
 def _match(key: str, value) -> models.FieldCondition:
     return models.FieldCondition(key=key, match=models.MatchValue(value=value))
+
+
+def _journal_pages() -> models.Filter:
+    return models.Filter(must=[_match(JOURNAL_PAGE, PENDING)])
 
 
 def build_filter(filters: SearchFilters | None) -> models.Filter:
