@@ -9,27 +9,76 @@ from collections.abc import Callable, Sequence
 # A sentence ends at . ! ? or … followed by space and an upper-case letter, digit or quote,
 # but not after common Swedish abbreviations ("bl.a.", "t.ex.", "s.k.") or a single initial.
 _ABBREVIATIONS = {"bl", "t", "ex", "s", "k", "d", "v", "m", "fl", "o", "dvs", "osv", "resp", "jfr", "ca", "nr", "kap"}
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“”(]?[A-ZÅÄÖÉÜ0-9•\-–])")
+# The punctuation is matched, not looked behind for: a pattern that opens with a character class
+# lets ``re`` skip ahead to the next candidate instead of testing every position.
+_BOUNDARY = re.compile(r"[.!?…][\"”’)]?\s+(?=[\"“”(]?[A-ZÅÄÖÉÜ0-9•\-–])")
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_LAST_WORD = re.compile(r"(\w+)\W*$")
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
 _FOLDED_WORD = re.compile(r"[a-z0-9]+")
 _ORDINAL = re.compile(r"\d{1,3}(?:\.\d{1,3})*\.")
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text``; blank lines always end a sentence."""
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """Spans of the text between blank lines, without their outer white space. A paragraph of a
+    single character ("-", "•") is joined to the one after it, as the single regular expression
+    this replaces did (``\\S(?:.*?\\S)?`` before a blank line): that regex tried a lookahead at every
+    character and was a third of the time to split a text."""
     spans: list[tuple[int, int]] = []
-    for block in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, flags=re.S):
-        start = block.start()
-        for boundary in _BOUNDARY.finditer(text, block.start(), block.end()):
-            before = text[start : boundary.start()].rstrip()
-            last_word = re.search(r"(\w+)\W*$", before)
+    pos = 0
+    for brk in [*_BLANK_LINE.finditer(text), None]:
+        end = brk.start() if brk else len(text)
+        part = text[pos:end]
+        stripped = part.strip()
+        if stripped:
+            start = pos + len(part) - len(part.lstrip())
+            spans.append((start, start + len(stripped)))
+        if brk:
+            pos = brk.end()
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(spans):
+        start, end = spans[i]
+        if end - start == 1 and i + 1 < len(spans):
+            i += 1
+            end = spans[i][1]
+        out.append((start, end))
+        i += 1
+    return out
+
+
+def _last_word(text: str, start: int, end: int) -> re.Match | None:
+    """The last word of ``text[start:end]``, looked for in a window at its end that grows only
+    when the word could reach past it (a search over the whole sentence was quadratic-ish)."""
+    window = 48
+    while True:
+        lo = max(start, end - window)
+        found = _LAST_WORD.search(text, lo, end)
+        if lo == start or (found is not None and found.start() > lo):
+            return found
+        window *= 4
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text``; blank lines always end a sentence.
+
+    Four times faster than the first version with the same spans (checked on the 761 Markdown
+    files of the real corpus and 200k random strings of the characters that matter): it runs
+    over every block and every passage at ingest, and over the candidates of every search.
+    """
+    spans: list[tuple[int, int]] = []
+    for block_start, block_end in _paragraphs(text):
+        start = block_start
+        for boundary in _BOUNDARY.finditer(text, block_start, block_end):
+            end = boundary.start() + 1  # just after the . ! ? or …
+            last_word = _last_word(text, start, end)
             if last_word and (last_word.group(1).lower() in _ABBREVIATIONS or len(last_word.group(1)) == 1):
                 continue
-            if _ORDINAL.fullmatch(before):
+            if _ORDINAL.fullmatch(text, start, end):
                 continue  # "10. Utbildning" or "2.3. Metod": a numbered heading or item, not a sentence
-            spans.append((start, boundary.start()))
+            spans.append((start, end))
             start = boundary.end()
-        spans.append((start, block.end()))
+        spans.append((start, block_end))
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
@@ -38,28 +87,39 @@ def sentence_texts(text: str, min_chars: int = 0) -> list[str]:
     return [s for s in (" ".join(text[a:b].split()) for a, b in split_sentences(text)) if len(s) >= min_chars]
 
 
-class _StripCombining(dict):
-    """``str.translate`` table that deletes combining marks, filled per character on first sight."""
+class _FoldedChars(dict):
+    """``str.translate`` table from a character to its folded form (its compatibility
+    decomposition without combining marks: "å" -> "a", "ﬁ" -> "fi"), filled on first sight."""
 
-    def __missing__(self, code: int) -> str | None:
-        char = chr(code)
-        value = None if unicodedata.combining(char) else char
+    def __missing__(self, code: int) -> str:
+        value = "".join(c for c in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(c))
         self[code] = value
         return value
 
 
-_STRIP_COMBINING = _StripCombining()
+_FOLDED_CHARS = _FoldedChars()
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_run(match: re.Match) -> str:
+    return match.group().translate(_FOLDED_CHARS)
 
 
 def fold(text: str) -> str:
     """Lower-case and strip diacritics, so "Våld" and "vald" compare equal.
 
-    ``str.translate`` with a memoised table instead of a per-character generator: folding the
-    ~130 candidates of a query took half of a search's time (6 of 13 s over 150 SweQuAD questions).
+    Only the runs of non-ASCII characters are looked up, one character at a time in a memoised
+    table. Character by character is exact: NFKD decomposes each character on its own, and the
+    reordering it does afterwards only moves combining marks, which are all dropped. It replaced
+    NFKD plus ``str.translate`` over the whole text, which once past its first non-ASCII character
+    looks every character up (folding the real corpus's Markdown: 0.35 -> 0.22 s, the same output
+    for every character to U+2FFFF). The translate table had itself replaced a per-character
+    generator that was half of a search's time (6 of 13 s over 150 SweQuAD questions).
     """
-    if text.isascii():
-        return text.lower()
-    return unicodedata.normalize("NFKD", text.lower()).translate(_STRIP_COMBINING)
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    return _NON_ASCII.sub(_fold_run, lowered)
 
 
 def has_words(text: str) -> bool:

@@ -114,3 +114,17 @@ def test_sentence_split_keeps_a_numbered_heading_whole():
         "2.3. Metod och urval.",
         "Vi valde 12 skolor.",
     ]
+
+
+def test_sentence_split_ends_at_blank_lines_and_reads_the_whole_last_word():
+    # The last word is looked for near the sentence end first; here only its "b" lies that near,
+    # and "b." alone would pass for an initial and keep the sentence open.
+    tail = ")" * 46
+    text = f"  Första stycket. Andra meningen\n \n- \n\nHon heter Ab{tail}. Nästa mening. Sista\tord.\n"
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Första stycket.",
+        "Andra meningen",
+        f"- \n\nHon heter Ab{tail}.",  # a one-character paragraph runs on into the next one
+        "Nästa mening.",
+        "Sista\tord.",
+    ]
