@@ -44,7 +44,6 @@ MIN_OPENER_ZIPF = 5.0  # "tillsammans" 5.5, "många" 6.1; "hållbara" 3.8, "soci
 MIN_COMMON_ZIPF = 3.5  # below this a capitalised word is taken for a name ("Theisz", "Pernilla")
 _TOC_START = re.compile(r"^(innehall(sforteckning)?|contents|table of contents)\b")
 _TOC_LINE = re.compile(r"(\.{3,}|…)\s*(\|\s*)?\d{1,3}\s*$|\s\|\s*\d{1,3}\s*$")
-_SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s+")
 _TOKEN = re.compile(r"\S+")
 
 
@@ -117,9 +116,8 @@ def _split_paragraph(block: Block, toc: str, zipf) -> list[Block]:
     tokens = list(_TOKEN.finditer(text))
     if len(tokens) < MIN_PARAGRAPH_WORDS:
         return [block]
-    starts = {0} | {
-        i + 1 for i, t in enumerate(tokens[:-1]) if _SENTENCE_END.fullmatch(text[t.end() - 1 : tokens[i + 1].start()])
-    }
+    # A sentence ends at a token ending in . ! or ? (what follows a token is always white space).
+    starts = {0} | {i + 1 for i, t in enumerate(tokens[:-1]) if text[t.end() - 1] in ".!?"}
     out: list[Block] = []
     cursor = 0  # character offset of text not yet emitted
     i = 0
