@@ -3,9 +3,9 @@
 The target is that embedding is the limit: every other stage together (parse, clean, chunk,
 duplicate checks, lexical vectors, writes, index build) under 10% of the wall time.
 
-With files read ahead (``VAKSAM_READ_AHEAD``, on by default) parsing, cleaning and chunking run
-on a second thread while the model embeds, so stage times overlap and the embedding itself is
-slowed a little by sharing the cores. The honest share is then measured against embedding
+Ingest reads files in turn by default. With files read ahead (``VAKSAM_READ_AHEAD=2``) parsing,
+cleaning and chunking run on a second thread while the model embeds, so stage times overlap and
+the embedding itself is slowed by sharing the cores. The honest share is then measured against embedding
 alone: ``--compare`` ingests the folders once reading in turn (nothing overlaps, so its embed
 time is the embedding alone) and once reading ahead, and reports
 ``not_embedding_percent = 1 - embed(in turn) / wall(ahead)`` next to each run's own breakdown.
@@ -16,7 +16,8 @@ within its pair, and reports their median.
 One-time start-up stays outside the measured runs, as for the model: loading the model and
 loading the parsers and the Swedish lexicon (``ingest.preparation.warm_up``, ~3 s, which
 ``vaksam ingest`` does while it loads the model) are reported as ``startup_s``, and
-``not_embedding_percent_ahead_with_startup`` counts the parsers' share in as well.
+``not_embedding_percent_in_turn_with_startup`` and ``..._ahead_with_startup`` count the parsers'
+share in as well (as if none of it overlapped the model's loading, which ``vaksam ingest`` lets it).
 
 Usage::
 
@@ -87,6 +88,7 @@ def _shares(in_turn: dict, ahead: dict, parsers_s: float) -> dict:
         "wall_ahead_s": ahead["wall_s"],
         "ahead_vs_in_turn": round(ahead["wall_s"] / in_turn["wall_s"], 3),
         "not_embedding_percent_in_turn": round(100 * (1 - alone / in_turn["wall_s"]), 1),
+        "not_embedding_percent_in_turn_with_startup": round(100 * (1 - alone / (in_turn["wall_s"] + parsers_s)), 1),
         "not_embedding_percent_ahead": round(100 * (1 - alone / ahead["wall_s"]), 1),
         "not_embedding_percent_ahead_with_startup": round(100 * (1 - alone / (ahead["wall_s"] + parsers_s)), 1),
     }

@@ -13,7 +13,7 @@ instead of 20.8 s in turn; the preparation cost a fifth of its own time. Most of
 that lets go of the lock while ONNX Runtime, lxml and the Rust tokenizer run.
 
 Once the preparing itself was cut (17.6 -> ~12 s for the real corpus), a whole ingest stopped
-gaining from the thread: ahead/in turn x1.02 at the median on both machines measured, because the
+gaining from the thread: ahead/in turn x1.01 and x1.02 at the median on the two machines measured: the
 embedding slows by about what the thread hides. So ``VAKSAM_READ_AHEAD`` defaults to 0 (in turn);
 the thread is there for a machine where the encoder leaves a core free (``VAKSAM_TORCH_THREADS``).
 

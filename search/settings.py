@@ -84,10 +84,10 @@ class Settings(BaseSettings):
     # Measured (benchmarks/ingest_stages.py, real corpus, one run each): 2 files ahead: 240.0 s, 3.2 s
     # waiting for a file; 4 ahead: 252.8 s, 11.8 s waiting (more files queued before a site footer
     # counted, read again behind the queue); in turn: 250.5 s. With less to prepare, reading ahead stopped
-    # paying: ahead/in turn x0.946-1.082 over seven pairs on one machine (median x1.024; x1.04, x1.04, x1.00 in the
-    # last three), median x1.02 over five on a faster one. Its share outside embedding swings 4-14%
-    # from run to run (its own embedding slows by 5-20 s); in turn it stayed at 8.9-10.2% (six runs on the
-    # first machine). So the default is in turn, the simpler path; see benchmarks/README.md.
+    # paying: ahead/in turn x0.946-1.082 over eight pairs on one machine (median x1.01; x1.04, x1.00, x1.00
+    # in the last three), median x1.02 over five on a faster one. Its share outside embedding swings
+    # 4-14% from run to run (its own embedding slows by 5-20 s); in turn it stayed at 8.9-10.2% (seven
+    # runs on the first machine). So the default is in turn, the simpler path; see benchmarks/README.md.
     read_ahead: int = Field(
         0,
         ge=0,
