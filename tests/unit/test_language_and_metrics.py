@@ -43,6 +43,17 @@ def test_the_function_word_shortcut_never_takes_a_neighbour_for_swedish():
     assert plain_language(swedish) == "sv"
 
 
+def test_a_text_langdetect_judged_is_answered_from_memory_the_same():
+    from ingest.language import _langdetect
+
+    text = NORWEGIAN.replace("barn", "ungdom")  # not asked before in this process
+    before = _langdetect.cache_info()
+    answers = [detect_language(text) for _ in range(3)]
+    after = _langdetect.cache_info()
+    assert answers == ["no"] * 3
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
+
+
 def test_short_text_inherits_the_default():
     assert detect_language("Hej då", default="sv") == "sv"
 
