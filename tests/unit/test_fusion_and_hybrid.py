@@ -48,6 +48,21 @@ def test_rrf_and_dbsf_rank_too():
         assert [i.score for i in ranked] == sorted((i.score for i in ranked), reverse=True)
 
 
+def test_exact_ties_rank_the_same_whatever_order_the_engine_returns():
+    # The same passage on twin pages scores the same on every signal; the engine's order of the two
+    # changes between builds of an index, the ranking must not.
+    twins = [_item(name, dense=0.8, sentences=0.8, lexical=4.0) for name in ("twin-b", "twin-a", "twin-c")]
+    others = [_item("better", dense=0.9, sentences=0.9, lexical=6.0), _item("worse", dense=0.5, lexical=1.0)]
+    for fusion in Fusion:
+        for mode in SearchMode:
+            arrivals = (twins + others, others + twins[::-1])
+            orders = {tuple(_names(fuse(arrival, mode, fusion))) for arrival in arrivals}
+            assert len(orders) == 1, (mode, fusion, orders)
+            ranked = orders.pop()
+            if mode is SearchMode.HYBRID:
+                assert ranked[:4] == ("better", "twin-a", "twin-b", "twin-c"), fusion
+
+
 def test_single_modes_use_their_own_signals():
     items = [_item("a", dense=0.9, sentences=0.5, lexical=1.0), _item("b", dense=0.7, sentences=0.95, lexical=2.0)]
     assert _names(fuse(items, SearchMode.SPARSE)) == ["b", "a"]
