@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import time
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import replace
 from functools import lru_cache
@@ -41,6 +42,7 @@ from search.text import best_sentence, fold, has_words
 OVERFETCH = 2
 FACET_DEPTH = 100
 _TOKEN = re.compile(r"[a-z0-9]+")
+_SEPARATOR = "|"  # never in a compact text (only a-z and 0-9)
 
 
 @lru_cache(maxsize=20_000)  # the same candidates come back query after query
@@ -84,14 +86,20 @@ def deduplicate(items: list[ScoredPassage]) -> list[ScoredPassage]:
     -> .834): the page the question was about was hidden behind its twin.
     """
     kept: list[ScoredPassage] = []
-    texts: list[str] = []
+    # The kept texts joined by a separator no compact text holds, so one search of the joined text
+    # finds the first kept text holding a new one (a match cannot span two of them): one scan per
+    # candidate instead of one per kept text (1.3 -> 0.3 ms of a 10k-passage query's ~100).
+    joined = ""
+    starts: list[int] = []
     for item in items:
         compact = _compact(item.passage.text)
-        owner = next((k for k, t in enumerate(texts) if compact in t), None)
-        if owner is None:
+        at = joined.find(compact) if starts else -1
+        if at < 0:
             kept.append(item)
-            texts.append(compact)
+            starts.append(len(joined))
+            joined += compact + _SEPARATOR
             continue
+        owner = bisect_right(starts, at) - 1
         first = kept[owner]
         others = {item.passage.document_id, *item.passage.also_in} - {first.passage.document_id}
         if others - set(first.passage.also_in):

@@ -50,6 +50,9 @@ class Engine(ABC):
     #: False where concurrent calls are unsafe (qdrant-client's local mode): the store then
     #: lets one call in at a time.
     thread_safe: bool = True
+    #: True when a call costs no round trip and no scan of every point (the edge engine runs its
+    #: Rust index in this process): the store may then answer a query in two calls, not one.
+    cheap_calls: bool = False
 
     def gate(self) -> ReadWriteLock:
         """The store's readers-writer gate (searches share it, a document swap holds it alone):
@@ -89,7 +92,15 @@ class Engine(ABC):
         """One page of points (with payload) and the offset of the next page (None at the end)."""
 
     @abstractmethod
-    def retrieve(self, collection: str, ids: Sequence[str], *, with_vectors: bool | list[str] = False) -> list: ...
+    def retrieve(
+        self,
+        collection: str,
+        ids: Sequence[str],
+        *,
+        with_vectors: bool | list[str] = False,
+        without: Sequence[str] = (),
+    ) -> list:
+        """The points with these ids (those that exist), their payloads lacking the keys in ``without``."""
 
     @abstractmethod
     def count(self, collection: str, flt: models.Filter | None = None) -> int: ...

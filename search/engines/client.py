@@ -84,8 +84,16 @@ class ClientEngine(Engine):
             collection, scroll_filter=flt, limit=limit, offset=offset, with_payload=True, with_vectors=with_vectors
         )
 
-    def retrieve(self, collection: str, ids: Sequence[str], *, with_vectors: bool | list[str] = False) -> list:
-        return self.client.retrieve(collection, list(ids), with_payload=True, with_vectors=with_vectors)
+    def retrieve(
+        self,
+        collection: str,
+        ids: Sequence[str],
+        *,
+        with_vectors: bool | list[str] = False,
+        without: Sequence[str] = (),
+    ) -> list:
+        payload = models.PayloadSelectorExclude(exclude=list(without)) if without else True
+        return self.client.retrieve(collection, list(ids), with_payload=payload, with_vectors=with_vectors)
 
     def count(self, collection: str, flt: models.Filter | None = None) -> int:
         return self.client.count(collection, count_filter=flt, exact=True).count

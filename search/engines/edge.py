@@ -65,6 +65,7 @@ class EdgePoint:
 
 class EdgeEngine(Engine):
     name = "edge"
+    cheap_calls = True
 
     def __init__(self, root: Path, *, search_threads: int | None = None) -> None:
         self.root = root
@@ -184,8 +185,16 @@ class EdgeEngine(Engine):
         records, next_offset = self._shard(collection).scroll(request)
         return [_point(r) for r in records], next_offset
 
-    def retrieve(self, collection: str, ids: Sequence[str], *, with_vectors: bool | list[str] = False) -> list:
-        found = self._shard(collection).retrieve([str(i) for i in ids], with_payload=True, with_vector=with_vectors)
+    def retrieve(
+        self,
+        collection: str,
+        ids: Sequence[str],
+        *,
+        with_vectors: bool | list[str] = False,
+        without: Sequence[str] = (),
+    ) -> list:
+        payload = edge.PayloadSelector.Exclude(list(without)) if without else True
+        found = self._shard(collection).retrieve([str(i) for i in ids], with_payload=payload, with_vector=with_vectors)
         return [_point(r) for r in found]
 
     def count(self, collection: str, flt: models.Filter | None = None) -> int:
@@ -364,4 +373,11 @@ def _request(request: models.QueryRequest) -> edge.QueryRequest:
         with_payload=bool(request.with_payload),
         filter=_filter(request.filter),
         score_threshold=request.score_threshold,
+        params=_params(request.params),
     )
+
+
+def _params(params: models.SearchParams | None) -> edge.SearchParams | None:
+    if params is None:
+        return None
+    return edge.SearchParams(hnsw_ef=params.hnsw_ef, exact=bool(params.exact), indexed_only=bool(params.indexed_only))

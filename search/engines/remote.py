@@ -270,8 +270,15 @@ class RemoteEngine(Engine):
     ) -> tuple[list, Any]:
         return self._call("scroll", collection, flt, limit=limit, offset=offset, with_vectors=with_vectors)
 
-    def retrieve(self, collection: str, ids: Sequence[str], *, with_vectors: bool | list[str] = False) -> list:
-        return self._call("retrieve", collection, list(ids), with_vectors=with_vectors)
+    def retrieve(
+        self,
+        collection: str,
+        ids: Sequence[str],
+        *,
+        with_vectors: bool | list[str] = False,
+        without: Sequence[str] = (),
+    ) -> list:
+        return self._call("retrieve", collection, list(ids), with_vectors=with_vectors, without=list(without))
 
     def count(self, collection: str, flt: models.Filter | None = None) -> int:
         return self._call("count", collection, flt)

@@ -168,6 +168,51 @@ def test_candidates_carry_every_signal_and_respect_filters(store):
         store.candidates(query, None, signals=["colour"])
 
 
+@pytest.mark.filterwarnings("ignore:Local mode performs exact")  # qdrant-client's local mode is always exact
+@pytest.mark.parametrize("cheap_calls", [True, False], ids=["search-then-score", "one-batch"])
+def test_candidates_are_the_same_in_one_call_or_two(store, cheap_calls):
+    """In process the store searches first and then scores the union by id; over a network it sends
+    one batch whose requests each run the searches again. Either way: the same points and scores."""
+    store.replace_document(*make_document("a", 6, organisation="Botkyrka kommun", year=2019))
+    store.replace_document(*make_document("b", 6, seed=2, language="en", year=2023))
+    asks = [
+        (_vector(3), SparseVector([0, 3, 102], [1.0, 0.5, 0.2]), {}),
+        (_vector(2001), None, {"filters": SearchFilters(language="en")}),
+        (None, SparseVector([100], [1.0]), {"signals": ["lexical"]}),
+        (_vector(4), SparseVector([4], [1.0]), {"exclude_document": "a"}),
+        (_vector(5), SparseVector([5], [1.0]), {"with_vectors": True, "limit": 3}),
+        (_vector(6), SparseVector([99], [1.0]), {"filters": SearchFilters(year_from=2030)}),
+    ]
+
+    def answers() -> list:
+        out = []
+        for vector, sparse, options in asks:
+            found = store.candidates(vector, sparse, **{"limit": 4, **options})
+            signals = [sorted((k, round(v, 5)) for k, v in c.signals.items()) for c in found]
+            out.append(sorted(zip([c.passage.id for c in found], [c.document.id for c in found], signals, strict=True)))
+            assert all((c.vector is None) is not options.get("with_vectors") for c in found)
+        return out
+
+    store.engine.cheap_calls = not cheap_calls
+    expected = answers()
+    store.engine.cheap_calls = cheap_calls
+    assert answers() == expected
+    assert [len(a) for a in expected] == [7, 4, 4, 4, 4, 0]  # unions of two top-4s (top-3s), or one
+
+
+def test_a_search_reads_document_records_without_what_it_never_shows(store):
+    doc, passages, vectors = make_document("a", 2)
+    doc = doc.model_copy(update={"signature": [7, 8, 9], "edge_prints": ["e"], "cleaning": {"joined": 2}})
+    store.replace_document(doc, passages, vectors)
+    complete = store.get_document("a")
+    assert complete.signature == [7, 8, 9] and complete.edge_prints == ["e"] and complete.cleaning == {"joined": 2}
+    lean = store.get_documents(["a"], complete=False)["a"]
+    assert (lean.title, lean.source, lean.language) == (complete.title, complete.source, complete.language)
+    assert lean.signature == [] and lean.edge_prints == [] and lean.cleaning == {}
+    found = store.candidates(_vector(0), None, limit=2)
+    assert {c.document.title for c in found} == {"Dokument a"} and all(c.document.signature == [] for c in found)
+
+
 def test_shared_passages_and_deletes(store):
     doc_a, passages_a, vectors_a = make_document("a", 2)
     store.replace_document(doc_a, passages_a, vectors_a)

@@ -274,11 +274,12 @@ def test_duplicate_text_shows_once_and_names_every_document():
             hit("c", "page-c", "Ansökan om uppehållstillstånd", ["page-d"]),  # inside a's text
             hit("e", "page-a", text + " Mer text."),  # a longer text is not a duplicate
             hit("f", "page-a", text),  # the same document again adds nothing
+            hit("g", "page-g", "mer TEXT"),  # inside e's text only: e names it
         ]
     )
     assert [k.passage.id for k in kept] == ["a", "e"]
     assert kept[0].passage.also_in == ["page-b", "page-c", "page-d"]
-    assert kept[1].passage.also_in == []
+    assert kept[1].passage.also_in == ["page-g"]
 
 
 @pytest.mark.parametrize(
