@@ -19,7 +19,6 @@ Usage::
 """
 
 import logging
-import time
 from contextlib import asynccontextmanager
 from typing import Annotated
 
@@ -28,15 +27,16 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import web
+from api.guard import API_KEY_HEADER, BEARER, RequestGuard, key_required_detail, presented_key
 from api.keys import ApiKey, KeyFileError, KeyStore
-from api.observability import ACCESS_LOG, Metrics, request_id
-from api.protection import SECURITY_HEADERS, RateLimiter
+from api.observability import Metrics
+from api.protection import RateLimiter
 from api.service import QueryError, VaksamService
 from api.uploads import ReceivedUpload, UploadError, WriterLock, receive_upload
 from ingest.metadata import document_type_names, program_names
@@ -47,12 +47,6 @@ from search.records import DocumentRecord, DocumentStatus, Hit, PassageRecord, S
 from search.settings import Settings, get_settings
 
 API_VERSION = "1"
-# Both ways of sending a key, declared so the OpenAPI schema says which routes need one.
-BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description="`Authorization: Bearer <key>`")
-API_KEY_HEADER = APIKeyHeader(
-    name="X-API-Key", auto_error=False, scheme_name="apiKey", description="`X-API-Key: <key>`"
-)
-access_log = logging.getLogger(ACCESS_LOG)
 # Ids in paths are checked by shape first, so a mistyped or hostile id is a 422 that says so.
 DocumentId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{16}$", description="A document id: 16 hexadecimal digits")]
 _UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -132,10 +126,6 @@ def _errors(*codes: int) -> dict:
     return {code: {"model": ErrorResponse, "description": described[code]} for code in codes}
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def create_app(settings: Settings | None = None, service: VaksamService | None = None) -> FastAPI:
     """Build the app; pass a ready ``service`` in tests, or let it load from settings."""
     settings = settings or (service.settings if service else get_settings())
@@ -185,61 +175,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         return JSONResponse(status_code=exc.status_code, content={"detail": str(exc.detail)}, headers=exc.headers)
 
     # -- every request: id, limits, headers, metrics, log ----------------------------------
-    @app.middleware("http")
-    async def _guard(request: Request, call_next):  # noqa: ANN202
-        rid = request_id(request.headers.get("x-request-id"))
-        started = time.perf_counter()
-        path = request.url.path
-        response = None
-        if limiter is not None and path.startswith("/api/") and request.method != "OPTIONS":
-            allowed, wait = limiter.take(_client(request))
-            if not allowed:
-                metrics.rate_limited.inc()
-                response = JSONResponse(
-                    status_code=429,
-                    content={"detail": f"too many requests; try again in {wait} s"},
-                    headers={"Retry-After": str(wait)},
-                )
-        if response is None and _is_write(request) and not await _has_valid_key(request, keys):
-            # Before the body is read: an anonymous client cannot make the server parse an upload.
-            response = JSONResponse(
-                status_code=401,
-                content={"detail": key_required_detail(keys)},
-                headers={"WWW-Authenticate": 'Bearer realm="vaksam"'},
-            )
-        if response is None:
-            limit = _body_limit(request, settings)
-            length = request.headers.get("content-length")
-            if length is not None and (not length.isdigit() or int(length) > limit):
-                response = JSONResponse(
-                    status_code=413, content={"detail": f"the request body is larger than {limit} bytes"}
-                )
-        if response is None:
-            response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if path in ("/docs", "/redoc"):  # FastAPI's documentation pages load their viewer from a CDN
-            response.headers["Content-Security-Policy"] = web.DOCS_CSP
-        response.headers["X-Request-ID"] = rid
-        seconds = time.perf_counter() - started
-        route = _route_label(request)
-        metrics.observe(request.method, route, response.status_code, seconds)
-        access_log.info(
-            "%s %s %d",
-            request.method,
-            route,
-            response.status_code,
-            extra={
-                "request_id": rid,
-                "method": request.method,
-                "path": path,
-                "route": route,
-                "status": response.status_code,
-                "ms": round(seconds * 1000, 1),
-                "client": _client(request),
-            },
-        )
-        return response
+    app.add_middleware(RequestGuard, settings=settings, keys=keys, metrics=metrics, limiter=limiter)
 
     if settings.cors_origins:
         app.add_middleware(
@@ -252,7 +188,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         )
 
     # -- dependencies ----------------------------------------------------------------------
-    def get_service(request: Request) -> VaksamService:
+    async def get_service(request: Request) -> VaksamService:
         return request.app.state.service
 
     def require_key(
@@ -260,7 +196,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         header: Annotated[str | None, Depends(API_KEY_HEADER)],
     ) -> ApiKey:
         try:
-            key = keys.verify(_presented_key(bearer, header))
+            key = keys.verify(presented_key(bearer, header))
         except KeyFileError as exc:
             raise HTTPException(503, str(exc)) from None
         if key is None:
@@ -272,7 +208,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
     writes = APIRouter()
     read_errors = (401, 429) if settings.read_requires_key else (429,)
 
-    def get_filters(
+    async def get_filters(
         document: Annotated[str | None, Query(max_length=64, description="Only this document id")] = None,
         language: Annotated[str | None, Query(max_length=8, description="Only passages in this language")] = None,
         organisation: Annotated[str | None, Query(max_length=200, description="Only this organisation")] = None,
@@ -481,55 +417,6 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
 
     web.mount(app)
     return app
-
-
-def _route_label(request: Request) -> str:
-    """The route template with its router's prefix ("/api/v1/documents/{document_id}"): a metric
-    label that ids in the path cannot multiply. Included routers report the template without
-    their prefix, so the prefix is the part of the path before the template's segments."""
-    path = request.url.path
-    template = getattr(request.scope.get("route"), "path", None)
-    if template is None:
-        return "/static" if path.startswith("/static/") else "unmatched"
-    depth = template.strip("/").count("/") + 1 if template.strip("/") else 0
-    parts = path.strip("/").split("/")
-    prefix = "/".join(parts[: max(0, len(parts) - depth)])
-    return f"/{prefix}{template}" if prefix else template
-
-
-def _is_upload(request: Request) -> bool:
-    return request.method == "POST" and request.url.path.rstrip("/").endswith("/documents")
-
-
-def _is_write(request: Request) -> bool:
-    """An upload or a delete (the routes that take ``require_key``)."""
-    if not request.url.path.startswith("/api/"):
-        return False
-    return _is_upload(request) or (request.method == "DELETE" and "/documents/" in request.url.path)
-
-
-def key_required_detail(keys: KeyStore) -> str:
-    hint = "" if keys.keys() else "; none exists yet: create one with `vaksam keys create --name <name>`"
-    return f"a valid API key is required{hint}"
-
-
-def _presented_key(bearer: HTTPAuthorizationCredentials | None, header: str | None) -> str | None:
-    return bearer.credentials if bearer else header
-
-
-async def _has_valid_key(request: Request, keys: KeyStore) -> bool:
-    """The routes' ``require_key`` check (which also documents it in the schema), made from the
-    headers alone; a key file that cannot be read is left for the route to report."""
-    try:
-        return keys.verify(_presented_key(await BEARER(request), await API_KEY_HEADER(request))) is not None
-    except KeyFileError:
-        return True
-
-
-def _body_limit(request: Request, settings: Settings) -> int:
-    if _is_upload(request):
-        return int(settings.max_upload_mb * 1_000_000) + 64 * 1024  # the file plus its multipart envelope
-    return settings.max_body_kb * 1024
 
 
 def _ingest_upload(svc: VaksamService, received: ReceivedUpload, lock: WriterLock, metrics: Metrics) -> UploadResult:

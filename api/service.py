@@ -237,6 +237,6 @@ class VaksamService:
             "collection": store.collection,
             "backend": store.engine.name,
             "model": store.model_info().get("model", self.settings.embedding_model),
-            "documents": sum(d.status == "indexed" for d in store.list_documents()),
+            "documents": store.count_documents(),
             "passages": store.count_passages(),
         }

@@ -61,6 +61,16 @@ def server_memory_mb(pid: int) -> dict[str, int]:
     return {**tree[0], "processes": len(tree), "total_rss_mb": sum(m["rss_mb"] for m in tree)}
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (``/proc/PID/stat``, in clock ticks)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / tick
+
+
 def load_questions(paths: list[Path]) -> list[str]:
     questions: list[str] = []
     for path in paths:
@@ -171,8 +181,15 @@ def main() -> None:
         for clients in args.clients:
             batch = questions[offset : offset + args.requests]
             offset = (offset + args.requests) % max(len(questions) - args.requests, 1)
+            pids = process_tree(server.pid)
+            server_cpu, own_cpu = cpu_seconds(pids), time.process_time()
             row = run_phase(base, batch, clients, args.requests, args.seconds)
-            print(json.dumps({**row, **server_memory_mb(server.pid)}), flush=True)
+            done = max(row["requests"], 1)
+            cpu = {  # where the two cores went: is the server or this load generator the limit?
+                "server_cpu_ms_per_request": round((cpu_seconds(pids) - server_cpu) / done * 1000, 1),
+                "client_cpu_ms_per_request": round((time.process_time() - own_cpu) / done * 1000, 1),
+            }
+            print(json.dumps({**row, **cpu, **server_memory_mb(server.pid)}), flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -218,6 +218,25 @@ def test_json_log_lines_carry_the_request_id(indexed, caplog):
     assert isinstance(line["ms"], float)
 
 
+def test_a_route_that_fails_is_still_counted_logged_and_marked(indexed, caplog, monkeypatch):
+    import logging
+
+    from api.observability import ACCESS_LOG
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the index went away")
+
+    monkeypatch.setattr(indexed, "search", broken)
+    client = TestClient(create_app(settings=indexed.settings, service=indexed), raise_server_exceptions=False)
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOG), client:
+        failed = client.get("/api/v1/search", params={"q": "modell"}, headers={"X-Request-ID": "req-500"})
+        assert failed.status_code == 500
+        metrics = client.get("/metrics").text
+    assert 'vaksam_requests_total{method="GET",route="/api/v1/search",status="500"} 1.0' in metrics
+    record = next(r for r in caplog.records if r.name == ACCESS_LOG and getattr(r, "request_id", "") == "req-500")
+    assert record.status == 500 and record.route == "/api/v1/search"
+
+
 def test_keys_command_line(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 

@@ -18,7 +18,7 @@ from search.engines.remote import EngineServer, IndexProcessGoneError, RemoteEng
 from search.filters import SearchFilters
 from search.lexical.sparse import SparseVector
 from search.modes import IndexEngine
-from search.records import DocumentRecord, PassageRecord
+from search.records import DocumentRecord, DocumentStatus, PassageRecord
 from search.store import (
     IndexLockedError,
     ModelMismatchError,
@@ -211,6 +211,17 @@ def test_a_search_reads_document_records_without_what_it_never_shows(store):
     assert lean.signature == [] and lean.edge_prints == [] and lean.cleaning == {}
     found = store.candidates(_vector(0), None, limit=2)
     assert {c.document.title for c in found} == {"Dokument a"} and all(c.document.signature == [] for c in found)
+
+
+def test_documents_are_counted_by_status_without_the_journal(store):
+    assert store.count_documents() == 0
+    store.replace_document(*make_document("a", 1))
+    store.replace_document(*make_document("b", 1, seed=1))
+    failed = DocumentRecord(id="c", title="C", source="/tmp/c.txt", language="sv", content_hash="x", status="failed")
+    store.put_document(failed)
+    store.add_pending_documents(["a", "d"])  # a journal page lives beside the records
+    assert store.count_documents() == 2 and store.count_documents(DocumentStatus.FAILED) == 1
+    assert store.count_documents() == sum(d.status == DocumentStatus.INDEXED for d in store.list_documents())
 
 
 def test_shared_passages_and_deletes(store):
