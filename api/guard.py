@@ -4,8 +4,9 @@ limit, security headers, metrics and a log line.
 A plain ASGI middleware rather than ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware``
 runs each request's app in a task of its own and passes the response back through memory streams,
 and that bookkeeping held the GIL on the event loop's thread while searches waited for it. Together
-with async dependencies (no thread-pool hop to return the service or build the filters) a search
-over HTTP cost the server 16.7 -> 12.3 ms of CPU (same question, embedding cached, 10k passages).
+with async dependencies (no thread-pool hop to return the service or build the filters) the same
+search over HTTP cost the server 14.4 -> 11.5 ms of CPU (medians of three alternating runs, the
+embedding cached, 10k passages; ``benchmarks/http_load.py`` reports CPU per request).
 
 Usage::
 
