@@ -109,6 +109,11 @@ class Engine(ABC):
     def query_batch(self, collection: str, requests: Sequence[models.QueryRequest]) -> list[list]:
         """Query API requests run as one batch; one list of scored points per request."""
 
+    def add_missing_indexes(self, collection: str, indexes: dict[str, models.PayloadSchemaType]) -> list[str]:
+        """Create the payload indexes of ``indexes`` that an existing collection lacks (one made by an
+        older Vaksam); returns the fields indexed now. Engines that keep no payload indexes do nothing."""
+        return []
+
     def optimize(self, collection: str) -> None:  # noqa: B027 - a no-op is the right default
         """Build indexes now rather than on the first searches (a no-op where the engine does it itself)."""
 

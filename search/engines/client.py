@@ -59,6 +59,16 @@ class ClientEngine(Engine):
             for field, schema in spec.indexes.items():
                 self.client.create_payload_index(collection, field, schema)
 
+    def add_missing_indexes(self, collection: str, indexes: dict[str, models.PayloadSchemaType]) -> list[str]:
+        if not self.remote:  # the local mode keeps no payload indexes
+            return []
+        missing = [
+            field for field in indexes if field not in (self.client.get_collection(collection).payload_schema or {})
+        ]
+        for field in missing:
+            self.client.create_payload_index(collection, field, indexes[field])
+        return missing
+
     def metadata(self, collection: str) -> dict[str, Any]:
         return dict(self.client.get_collection(collection).config.metadata or {})
 

@@ -109,6 +109,15 @@ class EdgeEngine(Engine):
     def exists(self, collection: str) -> bool:
         return self._meta_file(collection).is_file()
 
+    def add_missing_indexes(self, collection: str, indexes: dict[str, models.PayloadSchemaType]) -> list[str]:
+        shard = self._shard(collection)
+        missing = [field for field in indexes if field not in shard.info().payload_schema]
+        for field in missing:
+            shard.update(edge.UpdateOperation.create_field_index(field, _SCHEMAS[indexes[field]]))
+        if missing:
+            shard.flush()
+        return missing
+
     def create(self, collection: str, spec: CollectionSpec) -> None:
         vectors = {name: _vector_params(p) for name, p in spec.vectors.items()}
         sparse = {name: _sparse_params(p) for name, p in spec.sparse_vectors.items()}

@@ -64,6 +64,7 @@ _CALLS = frozenset(
         "retrieve",
         "count",
         "query_batch",
+        "add_missing_indexes",
         "optimize",
         "flush",
     }
@@ -285,6 +286,9 @@ class RemoteEngine(Engine):
 
     def query_batch(self, collection: str, requests: Sequence[models.QueryRequest]) -> list[list]:
         return self._call("query_batch", collection, list(requests))
+
+    def add_missing_indexes(self, collection: str, indexes: dict[str, models.PayloadSchemaType]) -> list[str]:
+        return self._call("add_missing_indexes", collection, dict(indexes))
 
     def optimize(self, collection: str) -> None:
         self._call("optimize", collection)

@@ -224,6 +224,21 @@ def test_documents_are_counted_by_status_without_the_journal(store):
     assert store.count_documents() == sum(d.status == DocumentStatus.INDEXED for d in store.list_documents())
 
 
+def test_an_older_index_gets_the_payload_indexes_it_lacks(store):
+    from search.engines.base import CollectionSpec
+    from search.store import DOCUMENT_COLLECTION_SPEC
+
+    store.engine.drop(store.documents_collection)
+    store.engine.create(store.documents_collection, CollectionSpec())  # as Vaksam made it before the status index
+    store.put_document(DocumentRecord(id="a", title="A", source="/tmp/a.txt", language="sv", content_hash="x"))
+    assert store.count_documents() == 1  # counted right without the index too
+    added = store.engine.add_missing_indexes(store.documents_collection, DOCUMENT_COLLECTION_SPEC.indexes)
+    assert added == ([] if store.engine.name == "local" else ["status"])  # the local mode keeps no payload indexes
+    assert store.engine.add_missing_indexes(store.documents_collection, DOCUMENT_COLLECTION_SPEC.indexes) == []
+    store.ensure_collections(MODEL, DIM)
+    assert store.count_documents() == 1 and store.get_document("a").title == "A"
+
+
 def test_shared_passages_and_deletes(store):
     doc_a, passages_a, vectors_a = make_document("a", 2)
     store.replace_document(doc_a, passages_a, vectors_a)
