@@ -97,7 +97,7 @@ class SwedishAnalyzer:
     def _terms_of_word(self, folded: str) -> tuple[str, ...]:
         expansion = self._abbreviations.get(folded)
         if expansion is not None:
-            spelled = [t for _, _, word in self.words(expansion) for t in self._plain_terms(word)]
+            spelled = [t for word in self._folded_words(expansion) for t in self._plain_terms(word)]
             return tuple(dict.fromkeys([folded, *spelled]))
         return self._plain_terms(folded)
 
@@ -115,18 +115,11 @@ class SwedishAnalyzer:
             terms += ["#" + padded[i : i + self._ngrams] for i in range(len(padded) - self._ngrams + 1)]
         return tuple(terms)
 
-    def words(self, text: str) -> Iterable[tuple[int, int, str]]:
-        """(start, end, folded word) for every word of ``text``."""
-        folded = text.translate(_WORD_FOLD)
-        for match in WORD.finditer(text):
-            start, end = match.span()
-            yield start, end, folded[start:end]
-
     @staticmethod
     def _folded_words(text: str) -> list[str]:
-        """The folded words of ``text`` without their offsets. Folding keeps every word character
-        a word character (asserted above), so the words of the folded text are the folded words:
-        found this way, the terms of the real corpus's passages took 0.47 -> 0.28 s."""
+        """The folded words of ``text``. Folding keeps every word character a word character
+        (asserted above), so the words of the folded text are the folded words, at the same
+        offsets: found this way, the terms of the real corpus's passages took 0.47 -> 0.28 s."""
         return WORD.findall(text.translate(_WORD_FOLD))
 
     def terms(self, text: str) -> list[str]:
