@@ -1,9 +1,16 @@
 """Blocks to passages that follow headings, pages and sentences.
 
 A passage never crosses a heading or a page, ends on a sentence boundary,
-and stays under the model's window (510 tokens plus prompt). Headings without body
-text are only section paths, except a run of short lines that ends a document
-(a signature: "Anna Andersson / Enhetschef"), which is content.
+and stays under the model's window (510 tokens plus prompt). Headings are section paths.
+Lines the parser took for headings but that head nothing are content: two or more in a row
+that no later text sits under (a list of questions, a few short statements, a list of
+attachments: unstructured calls every short line without a full stop a title), and a run of
+short lines that ends a document (a signature: "Anna Andersson / Enhetschef"). Before, they
+were dropped, and with them facts such as what a municipality paid back: over the real corpus
+and the seeds 21 passages of 5,635 come back, and on the dev questions (with the table of
+contents gone too, ``ingest.contents``) dense MRR@10 rose from .776 to .838, hybrid stayed .943.
+A single heading that heads nothing stays a path that led nowhere: that is mostly a chapter
+whose sub-headings the parser put at its own level.
 A heading that recurs within a document nests under the last one that does not, so
 a template sub-heading reads "Aktivitet A › Effekt av aktiviteten". Within those
 rules sentences are packed up to ``target_tokens``; the last sentence of a
@@ -33,6 +40,7 @@ BLOCK_SEPARATOR = "\n\n"
 # Tokens the model adds around every passage: prompt ("passage: " = 3) and <s> </s>.
 _OVERHEAD = 6
 _MIN_TRAILING_WORDS = 4
+_MIN_BODILESS_RUN = 2  # headings in a row that head nothing: then they are lines of content
 
 
 @dataclass
@@ -146,6 +154,38 @@ def _carry_over(current: list[_Unit], unit: _Unit, budget: int) -> list[_Unit]:
     return []
 
 
+def _bodiless_runs(headings: list[_Unit], section: tuple[str, ...]) -> list[list[_Unit]]:
+    """The runs of ``headings`` (met since the last passage) that are not on ``section``, the
+    path of the passage that follows them: lines that head nothing."""
+    runs: list[list[_Unit]] = [[]]
+    for unit in headings:
+        if section[: len(unit.section)] == unit.section:
+            runs.append([])  # an ancestor of what follows: a real heading
+        else:
+            runs[-1].append(unit)
+    return [run for run in runs if len(run) >= _MIN_BODILESS_RUN]
+
+
+def _content_chunks(text: str, units: list[_Unit], budget: int) -> list[Chunk]:
+    """``units`` as passages of at most ``budget`` tokens that do not cross a page, each under
+    the path its lines share."""
+    groups: list[list[_Unit]] = []
+    for unit in units:
+        if groups and unit.page == groups[-1][-1].page and sum(u.tokens for u in groups[-1]) + unit.tokens <= budget:
+            groups[-1].append(unit)
+        else:
+            groups.append([unit])
+    chunks = []
+    for group in groups:
+        start, end = group[0].start, group[-1].end
+        shared = group[0].section
+        for unit in group[1:]:
+            while unit.section[: len(shared)] != shared:
+                shared = shared[:-1]
+        chunks.append(Chunk(text[start:end], start, end, group[-1].page, list(shared)))
+    return chunks
+
+
 def chunk_document(
     parsed: ParsedDocument,
     token_lengths: Callable[[Sequence[str]], list[int]],
@@ -176,6 +216,8 @@ def chunk_document(
         if all(u.heading for u in current):
             dropped.extend(current)
             return
+        for run in _bodiless_runs(dropped, current[-1].section):
+            chunks.extend(_content_chunks(text, run, budget))
         dropped.clear()
         start, end = current[0].start, current[-1].end
         chunks.append(Chunk(text[start:end], start, end, current[-1].page, list(current[-1].section)))
@@ -190,6 +232,5 @@ def chunk_document(
     # Headings with no body are only a section path, except a run of short lines that ends a
     # document with body text: that is a signature or contact block, not a heading.
     if chunks and sum(len(text[u.start : u.end].split()) for u in dropped) >= _MIN_TRAILING_WORDS:
-        start, end = dropped[0].start, dropped[-1].end
-        chunks.append(Chunk(text[start:end], start, end, dropped[-1].page, list(dropped[0].section[:-1])))
+        chunks.extend(_content_chunks(text, dropped, budget))
     return text, chunks

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ingest.contents import is_entry_line
+
 MAX_HEADING_CHARS = 120
 MAX_HEADING_WORDS = 14
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+\S")
@@ -23,6 +25,8 @@ def looks_like_heading(text: str) -> bool:
         return False
     if text[0] in _BULLETS:
         return False  # an OCR'd or scraped bullet point, not a heading
+    if is_entry_line(text):
+        return False  # "Metod ..... 12": a line of the table of contents
     letters = sum(c.isalpha() for c in text)
     if letters < 3 or letters < len(text) * 0.5:
         return False

@@ -8,6 +8,7 @@ One step per module, run in this order by :func:`clean_document`:
    link-farm cards and repeated blocks.
 4. ``ingest.outline``: recover headings the parser missed (lines the table of contents
    lists, headings run into the paragraph after them).
+5. ``ingest.contents``: drop the table of contents, once the outline has read it.
 
 Usage::
 
@@ -25,6 +26,7 @@ from ingest.cleaning.boilerplate import BoilerplateReport, edge_blocks, find_boi
 from ingest.cleaning.diacritics import Restoration, restore_diacritics
 from ingest.cleaning.hyphenation import repair_hyphenation
 from ingest.cleaning.lexicon import LexiconUnavailableError, SwedishLexicon
+from ingest.contents import contents_blocks
 from ingest.duplicates import fingerprint
 from ingest.language import UNKNOWN, detect_language
 from ingest.outline import recover_headings
@@ -93,4 +95,8 @@ def clean_document(
     report.edge_prints = sorted({fingerprint(b.text) for b in edge_blocks(blocks)})
     parsed.blocks, report.boilerplate = find_boilerplate(blocks, site_prints)
     parsed.blocks, report.recovered_headings = recover_headings(parsed.blocks, SwedishLexicon.zipf)
+    contents = contents_blocks(parsed.blocks)
+    if contents:
+        report.boilerplate.dropped["table of contents"] += len(contents)
+        parsed.blocks = [b for i, b in enumerate(parsed.blocks) if i not in contents]
     return report

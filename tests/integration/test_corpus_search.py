@@ -20,8 +20,10 @@ def test_scraped_report_keeps_page_numbers(corpus_service):
     report = docs["Uppdrag om JÄMSTÄLLDHET SLUTRAPPORT"]
     assert report.pages == 25
     passages = corpus_service.document_passages(report.id)
-    # every page with text (page 12 of the transcript is empty) keeps its number
-    assert {p.page for p in passages if p.page} == set(range(5, 26)) - {12}
+    # every page with text keeps its number; page 12 of the transcript is empty, and page 6
+    # holds only the table of contents, which is not indexed
+    assert {p.page for p in passages if p.page} == set(range(5, 26)) - {6, 12}
+    assert not any("Sammanfattning... 5" in p.text for p in passages)
     assert all(p.language in ("sv", "en", "no", "da") for p in passages)
 
 
@@ -35,9 +37,9 @@ def test_offsets_point_into_the_document(corpus_service):
 @pytest.mark.parametrize(
     ("mode", "mrr", "hit5"),
     [
-        # Measured MRR@10 / hit@5 (vaksam eval --compare): dense .776 / .833, sparse .895 / .958,
+        # Measured MRR@10 / hit@5 (vaksam eval --compare): dense .838 / .875, sparse .891 / .958,
         # hybrid .943 / .958. Thresholds sit a little under.
-        (SearchMode.DENSE, 0.73, 0.79),
+        (SearchMode.DENSE, 0.79, 0.83),
         (SearchMode.SPARSE, 0.85, 0.92),
         (SearchMode.HYBRID, 0.90, 0.92),
     ],

@@ -74,6 +74,43 @@ def test_a_run_of_short_lines_that_ends_a_document_is_content():
     assert len(chunk_document(doc([*blocks[:2], Block("Bilagor", BlockKind.HEADING, level=1)]), words)[1]) == 1
 
 
+def test_lines_taken_for_headings_that_head_nothing_are_content():
+    """unstructured calls a short line without a full stop a title: a section's whole body can
+    come out as headings. Two or more in a row that no text sits under are indexed, under the
+    path they share; a lone heading that heads nothing (a chapter the parser flattened) is not."""
+    H = BlockKind.HEADING
+    blocks = [
+        Block("7. Simskola (300 000 kronor)", H, level=1),
+        Block("Myndigheten bedömer att delar av kostnaden avser 2024", H, level=2),
+        Block("Kommunen delar bedömningen och återför 120 000:-", H, level=2),
+        Block("16. Ej statsbidrag", H, level=1),
+        Block("Kommunen avser återbetala aktiviteten."),
+        Block("9 kap. Anteckningar om jourtid", H, level=1),
+        Block("Då gäller föreskrifterna", H, level=1),
+        Block("Föreskrifterna gäller alla."),
+    ]
+    text, chunks = chunk_document(doc(blocks), words)
+    assert [(c.section, c.text.split("\n\n")[0]) for c in chunks] == [
+        (["7. Simskola (300 000 kronor)"], "7. Simskola (300 000 kronor)"),
+        (["16. Ej statsbidrag"], "16. Ej statsbidrag"),
+        (["Då gäller föreskrifterna"], "Då gäller föreskrifterna"),
+    ]
+    assert chunks[0].text.endswith("återför 120 000:-")
+    assert all(text[c.start : c.end] == c.text for c in chunks)
+
+
+def test_heading_lines_made_content_keep_to_the_budget_and_the_page():
+    H = BlockKind.HEADING
+    questions = [Block(f"Fråga nummer {i} om hur det är hemma?", H, page=1 + i // 4, level=2) for i in range(8)]
+    blocks = [Block("Exempel på frågor:", H, page=1, level=1), *questions, Block("Rutin", H, page=3, level=1)]
+    blocks.append(Block("Personalen följer rutinen.", page=3))
+    _, chunks = chunk_document(doc(blocks), words, target_tokens=20)
+    made = chunks[:-1]
+    assert [c.page for c in made] == [1, 1, 2, 2] and all(words([c.text])[0] - 2 <= 20 for c in made)
+    assert all(c.section == ["Exempel på frågor:"] for c in made)
+    assert " ".join(c.text for c in made).count("Fråga nummer") == 8
+
+
 def test_packing_respects_the_budget_and_overlaps_short_sentences():
     sentences = [f"Mening nummer {i} om våld." for i in range(40)]
     _, chunks = chunk_document(doc([Block(" ".join(sentences))]), words, target_tokens=30)
