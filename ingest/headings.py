@@ -16,6 +16,9 @@ MAX_HEADING_CHARS = 120
 MAX_HEADING_WORDS = 14
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+\S")
 _BULLETS = set("•·»«>‣◦▪*–-")
+# "a) ", "(b) ", "3) ", "iv) ": a point of a list. pdfminer gave 20 such lines of AFS 2023:2 as
+# titles ("c) Arbetarskyddsstyrelsens kungörelse (AFS 1993:2) med"), and they became section paths.
+_LIST_MARKER = re.compile(r"^\(?(?:[a-zåäö]|\d{1,2}|[ivx]{1,4})\)\s", re.IGNORECASE)
 _CHAPTER = re.compile(r"^\d{1,2}\s+kap\.", re.I)
 
 
@@ -23,8 +26,8 @@ def looks_like_heading(text: str) -> bool:
     text = text.strip()
     if not text or len(text) > MAX_HEADING_CHARS or len(text.split()) > MAX_HEADING_WORDS:
         return False
-    if text[0] in _BULLETS:
-        return False  # an OCR'd or scraped bullet point, not a heading
+    if text[0] in _BULLETS or _LIST_MARKER.match(text):
+        return False  # an OCR'd or scraped bullet point, a lettered point: not a heading
     if is_entry_line(text):
         return False  # "Metod ..... 12": a line of the table of contents
     letters = sum(c.isalpha() for c in text)

@@ -135,6 +135,8 @@ def test_heading_shape():
     assert looks_like_heading("4 kap. Första hjälpen och krisstöd")
     assert not looks_like_heading("Detta är en vanlig mening som slutar med punkt.")
     assert not looks_like_heading("12")
+    for point in ("c) Arbetarskyddsstyrelsens kungörelse (AFS 1993:2) med", "(b) H371: kan orsaka", "iv) Ansvar"):
+        assert not looks_like_heading(point)
     assert heading_level("2.3 Ansvar") == 2 and heading_level("4 kap. Första hjälpen") == 1
 
 
