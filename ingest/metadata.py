@@ -281,8 +281,9 @@ def find_document_type(title: str, opening: Sequence[str], source_url: str | Non
 
 
 def better_title(parsed: ParsedDocument, manifest: dict) -> str:
-    """Front matter, manifest, then the first real heading (a table of contents' heading is not one)."""
-    for candidate in (parsed.metadata.get("title"), manifest.get("title")):
+    """Front matter, manifest, a PDF's cover line its document information names
+    (``ingest.pdf_title``), then the first real heading (a table of contents' heading is not one)."""
+    for candidate in (parsed.metadata.get("title"), manifest.get("title"), parsed.metadata.get("cover_title")):
         if candidate and candidate.strip():
             return candidate.strip()
     blocks = parsed.blocks

@@ -21,6 +21,7 @@ from ingest import html_text_types, offline_nlp
 from ingest.blocks import Block, BlockKind, ParsedDocument
 from ingest.headings import heading_level, looks_like_heading
 from ingest.pages import assign_scraped_pages
+from ingest.pdf_title import claimed_title, cover_title
 from ingest.safety import UnsafeFileError, check_text
 
 SUPPORTED_SUFFIXES = {
@@ -306,7 +307,9 @@ def parse_file(path: Path) -> ParsedDocument:
         metadata["parsed_as"] = "text (the HTML nests too deep for its structure to be read)"
     if not blocks:
         raise EmptyDocumentError("no text could be extracted")
-    title = metadata.get("title") or _first_heading(blocks) or path.stem
+    if kind == "pdf" and (cover := cover_title(blocks, claimed_title(path))):
+        metadata["cover_title"] = cover
+    title = metadata.get("title") or metadata.get("cover_title") or _first_heading(blocks) or path.stem
     return ParsedDocument(path=path, blocks=blocks, title=title, metadata=metadata)
 
 

@@ -10,13 +10,16 @@ def _pdf_string(text: str) -> bytes:
     return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
-def make_pdf(path: Path, pages: list[list[str]]) -> Path:
-    """A minimal valid PDF (Helvetica, WinAnsi) with one text line per list item, one list per page."""
+def make_pdf(path: Path, pages: list[list[str]], title: str | None = None, leading: int = 14) -> Path:
+    """A minimal valid PDF (Helvetica, WinAnsi) with one text line per list item, one list per page,
+    and ``title`` as its document information's ``/Title`` (UTF-16, as Word writes it). Lines
+    ``leading`` points apart; at 40 pdfminer reads each line as a block of its own."""
     objects: list[bytes] = []
     page_ids = []
     font_id = 3 + 2 * len(pages)
     for i, lines in enumerate(pages):
-        content = b"BT /F1 11 Tf 14 TL 72 600 Td " + b" ".join(_pdf_string(line) + b" Tj T*" for line in lines) + b" ET"
+        shown = b" ".join(_pdf_string(line) + b" Tj T*" for line in lines)
+        content = b"BT /F1 11 Tf %d TL 72 600 Td " % leading + shown + b" ET"
         page_id, content_id = 3 + 2 * i, 4 + 2 * i
         page_ids.append(page_id)
         objects.append(
@@ -33,6 +36,10 @@ def make_pdf(path: Path, pages: list[list[str]]) -> Path:
     ]
     font = f"{font_id} 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >> endobj\n"
     body = head + objects + [font.encode()]
+    info = ""
+    if title is not None:
+        body.append(f"{font_id + 1} 0 obj << /Title <FEFF{title.encode('utf-16-be').hex()}> >> endobj\n".encode())
+        info = f" /Info {font_id + 1} 0 R"
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for obj in body:
@@ -41,7 +48,7 @@ def make_pdf(path: Path, pages: list[list[str]]) -> Path:
     xref = len(out)
     out += f"xref\n0 {len(body) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer << /Size {len(body) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += f"trailer << /Size {len(body) + 1} /Root 1 0 R{info} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     path.write_bytes(bytes(out))
     return path
 

@@ -4,6 +4,7 @@ import pytest
 
 from ingest.blocks import BlockKind
 from ingest.parsing import EmptyDocumentError, UnsupportedFileError, parse_file, read_text, split_front_matter
+from ingest.pdf_title import claimed_title
 from tests.files import make_docx, make_pdf, make_pptx
 
 
@@ -20,6 +21,22 @@ def test_pdf_pages_and_text(tmp_path):
     texts = {b.page: b.text for b in doc.blocks}
     assert "MVP i skolan" in texts[2]
     assert any("förebyggande" in b.text and b.page == 1 for b in doc.blocks)
+
+
+def test_pdf_title_is_the_cover_line_its_document_information_names(tmp_path):
+    """The first line is the publisher's label; /Title names the report, with a template's stale
+    year: the title is the cover line as printed. A /Title no line matches changes nothing."""
+    cover = [["Myndighetens publikation", "Särskilt stöd i förskolan Läsåret 2024/25", "Rapporten beskriver stödet."]]
+    stale = "Särskilt stöd i förskolan - Läsåret 2019/20"
+    named = parse_file(make_pdf(tmp_path / "a.pdf", cover, title=stale, leading=40))
+    assert named.title == "Särskilt stöd i förskolan Läsåret 2024/25"
+    assert named.metadata["cover_title"] == named.title
+    for name, title in (("b.pdf", "Microsoft Word - dokument1.docx"), ("c.pdf", None)):
+        doc = parse_file(make_pdf(tmp_path / name, cover, title=title, leading=40))
+        assert "cover_title" not in doc.metadata and doc.title != "Särskilt stöd i förskolan Läsåret 2024/25"
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\n garbage without a trailer")
+    assert claimed_title(broken) is None
 
 
 def test_docx_headings_and_title(tmp_path):
