@@ -19,6 +19,10 @@ _BULLETS = set("•·»«>‣◦▪*–-")
 # "a) ", "(b) ", "3) ", "iv) ": a point of a list. pdfminer gave 20 such lines of AFS 2023:2 as
 # titles ("c) Arbetarskyddsstyrelsens kungörelse (AFS 1993:2) med"), and they became section paths.
 _LIST_MARKER = re.compile(r"^\(?(?:[a-zåäö]|\d{1,2}|[ivx]{1,4})\)\s", re.IGNORECASE)
+# "3 § Arbetsgivaren ska": a provision's text opens with its paragraph mark; seven such first
+# lines of AFS 2023:2 came out as titles. A line that ends in a conjunction goes on below.
+_PROVISION = re.compile(r"^\d{1,3}\s?[a-z]?\s?§\s")
+_OPEN_END = re.compile(r"\b(och|eller|samt|men)$", re.IGNORECASE)
 _CHAPTER = re.compile(r"^\d{1,2}\s+kap\.", re.I)
 
 
@@ -28,6 +32,8 @@ def looks_like_heading(text: str) -> bool:
         return False
     if text[0] in _BULLETS or _LIST_MARKER.match(text):
         return False  # an OCR'd or scraped bullet point, a lettered point: not a heading
+    if _PROVISION.match(text) or _OPEN_END.search(text):
+        return False  # the first line of a provision or of a sentence that wraps
     if is_entry_line(text):
         return False  # "Metod ..... 12": a line of the table of contents
     letters = sum(c.isalpha() for c in text)

@@ -137,6 +137,9 @@ def test_heading_shape():
     assert not looks_like_heading("12")
     for point in ("c) Arbetarskyddsstyrelsens kungörelse (AFS 1993:2) med", "(b) H371: kan orsaka", "iv) Ansvar"):
         assert not looks_like_heading(point)
+    for wrapped in ("3 § Arbetsgivaren ska", "12 a § Anteckningar om övertid ska ange", "av bedömningen, och"):
+        assert not looks_like_heading(wrapped)
+    assert looks_like_heading("Vem föreskrifterna riktar sig till") and looks_like_heading("Frågor och svar")
     assert heading_level("2.3 Ansvar") == 2 and heading_level("4 kap. Första hjälpen") == 1
 
 
