@@ -170,11 +170,14 @@ def _content_chunks(text: str, units: list[_Unit], budget: int) -> list[Chunk]:
     """``units`` as passages of at most ``budget`` tokens that do not cross a page, each under
     the path its lines share."""
     groups: list[list[_Unit]] = []
+    tokens = 0  # in the last group: a sum per line would be quadratic in a file of 100,000 short lines
     for unit in units:
-        if groups and unit.page == groups[-1][-1].page and sum(u.tokens for u in groups[-1]) + unit.tokens <= budget:
+        if groups and unit.page == groups[-1][-1].page and tokens + unit.tokens <= budget:
             groups[-1].append(unit)
+            tokens += unit.tokens
         else:
             groups.append([unit])
+            tokens = unit.tokens
     chunks = []
     for group in groups:
         start, end = group[0].start, group[-1].end
