@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 
 from ingest.blocks import Block, BlockKind
-from search.text import fold
+from search.text import fold, folded_words
 
 ENTRY = re.compile(r"(?:\.{3,}|…)\s*(?:\|\s*)?\d{1,3}\b")
 ENTRY_END = re.compile(r"(?:\.{3,}|…)\s*(?:\|\s*)?\d{1,3}\s*$")
@@ -65,7 +65,8 @@ def _is_gap(block: Block) -> bool:
 
 
 def _is_contents_heading(block: Block) -> bool:
-    return len(block.text.split()) <= 3 and bool(CONTENTS_WORD.fullmatch(fold(block.text).strip()))
+    """ "Innehåll", "Innehållsförteckning:", "Table of contents" alone on a line."""
+    return len(block.text.split()) <= 3 and bool(CONTENTS_WORD.fullmatch(folded_words(block.text)))
 
 
 def contents_blocks(blocks: list[Block]) -> set[int]:

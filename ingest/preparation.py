@@ -53,7 +53,7 @@ from search.text import has_words
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "14"  # bump when parsing, cleaning or chunking changes what a file becomes
+CHUNKER_VERSION = "15"  # bump when parsing, cleaning or chunking changes what a file becomes
 PREPARE_STAGES = ("parse", "clean", "chunk")
 
 
