@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable
 
 from ingest.blocks import Block, BlockKind
-from ingest.contents import CONTENTS_WORD
+from ingest.contents import CONTENTS_WORD, is_entry_line
 from ingest.headings import heading_level, is_numbered, looks_like_heading
 from search.lexical.analyzer import stop_words
 from search.text import fold, folded_words
@@ -43,7 +43,8 @@ MAX_UNLISTED_WORDS = 3  # a heading no table of contents confirms is this short
 MIN_PARAGRAPH_WORDS = 25  # only page-long runs of text hide headings
 MIN_OPENER_ZIPF = 5.0  # "tillsammans" 5.5, "många" 6.1; "hållbara" 3.8, "socialstyrelsen" 3.7
 MIN_COMMON_ZIPF = 3.5  # below this a capitalised word is taken for a name ("Theisz", "Pernilla")
-_TOC_LINE = re.compile(r"(\.{3,}|…)\s*(\|\s*)?\d{1,3}\s*$|\s\|\s*\d{1,3}\s*$")
+# A page number in a table row's last cell ("Metod | 12"); a line with dot leaders is ``is_entry_line``.
+_ROW_PAGE = re.compile(r"\s\|\s*\d{1,3}\s*$")
 _TOKEN = re.compile(r"\S+")
 
 
@@ -52,7 +53,9 @@ def table_of_contents(blocks: list[Block]) -> tuple[set[int], str]:
     indices = {
         i
         for i, b in enumerate(blocks)
-        if _TOC_LINE.search(b.text) or (CONTENTS_WORD.match(fold(b.text)) and len(b.text.split()) > 8)
+        if is_entry_line(b.text)
+        or _ROW_PAGE.search(b.text)
+        or (CONTENTS_WORD.match(fold(b.text)) and len(b.text.split()) > 8)
     }
     text = " ".join(folded_words(blocks[i].text) for i in sorted(indices))
     return indices, f" {text} " if text.strip() else ""
