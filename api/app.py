@@ -19,6 +19,7 @@ Usage::
 """
 
 import logging
+import time
 from contextlib import asynccontextmanager
 from typing import Annotated
 
@@ -37,12 +38,12 @@ from api.guard import API_KEY_HEADER, BEARER, RequestGuard, key_required_detail,
 from api.keys import ApiKey, KeyFileError, KeyStore
 from api.observability import Metrics
 from api.protection import RateLimiter
-from api.service import QueryError, VaksamService
+from api.service import MAX_OFFSET, MAX_SUGGEST_CHARS, QueryError, VaksamService
 from api.uploads import ReceivedUpload, UploadError, WriterLock, receive_upload
 from ingest.metadata import document_type_names, program_names
 from ingest.pipeline import document_id_for
 from search.filters import SearchFilters
-from search.modes import GroupBy, SearchMode
+from search.modes import GroupBy, SearchMode, SortOrder
 from search.records import DocumentRecord, DocumentStatus, Hit, PassageRecord, SearchResult
 from search.settings import Settings, get_settings
 
@@ -80,6 +81,18 @@ class FacetValue(BaseModel):
 class Facets(BaseModel):
     query: str | None
     facets: dict[str, list[FacetValue]]
+
+
+class Suggestion(BaseModel):
+    text: str = Field(description="The completed text, as the documents spell it.")
+    kind: str = Field(description="program, title, heading or term (a word of the index).")
+    weight: int = Field(description="Documents (program, title) or passages (heading, term) that carry it.")
+
+
+class SuggestResult(BaseModel):
+    query: str
+    took_ms: float
+    suggestions: list[Suggestion]
 
 
 class SimilarResult(BaseModel):
@@ -256,13 +269,50 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         diversity: Annotated[
             float | None, Query(ge=0, le=1, description="0-1: push passages that repeat better ones down (MMR)")
         ] = None,
+        offset: Annotated[
+            int, Query(ge=0, le=MAX_OFFSET, description="Hits to skip (paging: the previous offset + limit)")
+        ] = 0,
+        sort: Annotated[
+            SortOrder, Query(description="relevance, or date: the relevant hits, newest first")
+        ] = SortOrder.RELEVANCE,
+        recency: Annotated[
+            float, Query(ge=0, le=1, description="0-1: lift newer documents within relevance order (0: off)")
+        ] = 0.0,
     ) -> SearchResult:
         """Passages that answer the question, best first, never the same text twice. Each hit has
         its best sentence as ``snippet`` and ``highlights``: character spans of the query's words in
-        it (``text_highlights`` for the whole passage), so pages mark them without HTML."""
+        it (``text_highlights`` for the whole passage), so pages mark them without HTML.
+
+        The answer also says how sure it is (``confidence``, with a ``notice`` of what to try when
+        it is low), offers the query with misspelled words corrected (``did_you_mean``) and lists
+        what the lexical search looked for besides the query (``expansion``: tolerated typos,
+        synonyms). ``group_by=organisation`` gives each organisation's documents on a time line."""
         return svc.search(
-            q, limit, filters=filters, mode=mode, group_by=group_by, group_size=group_size, diversity=diversity
+            q,
+            limit,
+            filters=filters,
+            mode=mode,
+            group_by=group_by,
+            group_size=group_size,
+            diversity=diversity,
+            offset=offset,
+            sort=sort,
+            recency=recency,
         )
+
+    @reads.get("/suggest", response_model=SuggestResult, responses=_errors(422, *read_errors), tags=["search"])
+    def suggest(
+        svc: Service,
+        q: Annotated[str, Query(min_length=1, max_length=MAX_SUGGEST_CHARS, description="What has been typed so far")],
+        limit: Annotated[int, Query(ge=1, le=20, description="Number of suggestions")] = 8,
+    ) -> SuggestResult:
+        """Completions of what is being typed, for a search box's list: program names, document
+        titles, headings and words of the index, matched on folded words ("vald" completes "Våld").
+        Fewer than two letters give none."""
+        started = time.perf_counter()
+        found = svc.suggest(q, limit)
+        suggestions = [Suggestion(text=c.text, kind=c.kind.value, weight=c.weight) for c in found]
+        return SuggestResult(query=q, took_ms=round((time.perf_counter() - started) * 1000, 2), suggestions=suggestions)
 
     @reads.get(
         "/similar/{passage_id}",

@@ -22,11 +22,11 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from api.service import QueryError, VaksamService
+from api.service import MAX_OFFSET, QueryError, VaksamService
 from ingest.preparation import warm_up_in_background
 from search.embedding.resolve import ModelNotAvailableError
 from search.filters import SearchFilters
-from search.modes import GroupBy, IndexEngine, SearchMode
+from search.modes import GroupBy, IndexEngine, SearchMode, SortOrder
 from search.settings import Settings, get_settings
 from search.store import QdrantStore, StoreError
 
@@ -93,15 +93,33 @@ def search(
     year_from: Annotated[int | None, typer.Option(help="Only documents dated this year or later.")] = None,
     year_to: Annotated[int | None, typer.Option(help="Only documents dated this year or earlier.")] = None,
     mode: Annotated[SearchMode | None, typer.Option(help="dense, sparse or hybrid (default: hybrid).")] = None,
-    group_by: Annotated[GroupBy | None, typer.Option(help="document: LIMIT documents, best passages each.")] = None,
+    group_by: Annotated[
+        GroupBy | None,
+        typer.Option(help="document: LIMIT documents; organisation: LIMIT organisations, documents by date."),
+    ] = None,
     diversity: Annotated[float | None, typer.Option(min=0, max=1, help="0-1: push repeats down (MMR).")] = None,
+    offset: Annotated[int, typer.Option(min=0, max=MAX_OFFSET, help="Hits to skip (the next page).")] = 0,
+    sort: Annotated[SortOrder, typer.Option(help="relevance, or date (relevant hits, newest first).")] = (
+        SortOrder.RELEVANCE
+    ),
+    recency: Annotated[float, typer.Option(min=0, max=1, help="0-1: lift newer documents (0: off).")] = 0.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
 ) -> None:
     """Search the index and print the best passages."""
     filters = _filters(document, language, organisation, doc_type, program, year_from, year_to)
     service = _service()
     try:
-        result = service.search(query, limit, filters=filters, mode=mode, group_by=group_by, diversity=diversity)
+        result = service.search(
+            query,
+            limit,
+            filters=filters,
+            mode=mode,
+            group_by=group_by,
+            diversity=diversity,
+            offset=offset,
+            sort=sort,
+            recency=recency,
+        )
     except (QueryError, StoreError, ModelNotAvailableError) as exc:
         _fail(str(exc))
     finally:
@@ -109,15 +127,65 @@ def search(
     if as_json:
         _print_json(result.model_dump())
         return
+    if result.did_you_mean:
+        typer.secho(f"Menade du: {result.did_you_mean.text}?", fg=typer.colors.YELLOW)
+    if result.expansion:
+        searched = [*result.expansion.corrections.values(), *(a for s in result.expansion.synonyms for a in s.added)]
+        typer.echo("Sökte även efter: " + ", ".join(searched))
+    if result.notice:
+        typer.secho(result.notice.message, fg=typer.colors.YELLOW)
+        for suggestion in result.notice.suggestions:
+            typer.echo(f"  – {suggestion.label}")
     if not result.hits:
-        typer.echo("Inga träffar. Prova andra ord, eller indexera dokument med `vaksam ingest`.")
+        if not result.notice:
+            typer.echo("Inga träffar. Prova andra ord, eller indexera dokument med `vaksam ingest`.")
         return
-    _print_hits(result.hits)
-    typer.echo(f"{result.total} träffar på {result.took_ms:.0f} ms")
+    if result.organisations is not None:
+        _print_timelines(result.organisations)
+    else:
+        _print_hits(result.hits, start=result.offset + 1)
+    more = f"; fler med --offset {result.offset + limit}" if result.has_more else ""
+    typer.echo(f"{result.total} träffar på {result.took_ms:.0f} ms{more}")
 
 
-def _print_hits(hits) -> None:
-    for rank, hit in enumerate(hits, 1):
+@app.command()
+def suggest(
+    text: Annotated[str, typer.Argument(help="What has been typed so far.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=20)] = 8,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Completions of a search being typed: program names, titles, headings and index words."""
+    service = _service()
+    try:
+        found = service.suggest(text, limit)
+    except (QueryError, StoreError) as exc:
+        _fail(str(exc))
+    finally:
+        service.close()
+    if as_json:
+        _print_json([{"text": c.text, "kind": c.kind.value, "weight": c.weight} for c in found])
+        return
+    for completion in found:
+        typer.echo(f"{completion.text}  ({_KIND_NAMES[completion.kind.value]})")
+
+
+_KIND_NAMES = {"program": "program", "title": "titel", "heading": "rubrik", "term": "ord"}
+
+
+def _print_timelines(organisations) -> None:
+    for group in organisations:
+        typer.secho(group.organisation, bold=True)
+        for entry in group.documents:
+            doc = entry.document
+            when = doc.date or (str(doc.year) if doc.year else "odaterat")
+            numbers = f"  Dnr {', '.join(doc.diarienummer)}" if doc.diarienummer else ""
+            typer.echo(f"  {when}  {doc.title}" + (f" ({doc.document_type})" if doc.document_type else "") + numbers)
+            for hit in entry.hits[:1]:
+                typer.echo(textwrap.fill(hit.snippet, width=100, initial_indent="      ", subsequent_indent="      "))
+
+
+def _print_hits(hits, start: int = 1) -> None:
+    for rank, hit in enumerate(hits, start):
         where = ", ".join(x for x in (f"s. {hit.page}" if hit.page else "", " › ".join(hit.section)) if x)
         typer.secho(f"{rank:>2}. {hit.document.title}  ({hit.score:.3f})", bold=True)
         typer.echo(f"    {hit.document.source}" + (f"  [{where}]" if where else "") + f"  id {hit.id}")

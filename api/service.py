@@ -21,16 +21,24 @@ from functools import cached_property
 from pathlib import Path
 
 from api.uploads import STALE_AFTER_S, locked_folder, remove_stale_temporaries
+from ingest.metadata import program_names
 from ingest.pipeline import Ingestor, IngestSummary
 from search.embedding.encoder import Encoder
 from search.filters import SearchFilters
 from search.lexical.sparse import SparseEncoder, sparse_encoder_from_settings
-from search.modes import GroupBy, SearchMode
+from search.modes import GroupBy, SearchMode, SortOrder
 from search.records import DocumentRecord, PassageRecord, SearchResult
 from search.rerank import Reranker, load_reranker
 from search.searcher import Searcher
 from search.settings import Settings
 from search.store import QdrantStore, ScoredPassage
+from search.suggestions.completion import Completion
+from search.suggestions.expansion import QueryExpander
+from search.suggestions.live import LiveWords
+from search.suggestions.synonyms import SynonymFile
+
+MAX_OFFSET = 500
+MAX_SUGGEST_CHARS = 200
 
 
 class QueryError(ValueError):
@@ -80,16 +88,36 @@ class VaksamService:
         return load_reranker(self.settings, self.encoder)
 
     @cached_property
+    def words(self) -> LiveWords:
+        """The index's vocabulary for spelling suggestions and completions, kept current."""
+        return LiveWords(self.store, self.sparse_encoder.analyzer, program_names)
+
+    @cached_property
+    def synonyms(self) -> SynonymFile:
+        return SynonymFile(self.settings.synonyms_file)
+
+    @cached_property
+    def expander(self) -> QueryExpander:
+        return QueryExpander(self.words, self.synonyms, typos=self.settings.typo_tolerance)
+
+    @cached_property
     def searcher(self) -> Searcher:
-        return Searcher.from_settings(self.encoder, self.store, self.sparse_encoder, self.settings, self.reranker)
+        return Searcher.from_settings(
+            self.encoder, self.store, self.sparse_encoder, self.settings, self.reranker, self.expander
+        )
 
     def close(self) -> None:
         """Release the index (the embedded one is one process's at a time); the next call reopens it."""
         if self._store is not None:
             self._store.close()
             self._store = None
-        self.__dict__.pop("searcher", None)  # it holds the closed store
+        for held in ("searcher", "words", "expander"):  # they hold the closed store
+            self.__dict__.pop(held, None)
         self._index_checked = False
+
+    def _index_changed(self) -> None:
+        if "words" in self.__dict__:
+            self.words.invalidate()
 
     # -- ingestion -------------------------------------------------------------------------
     def ingest(
@@ -99,7 +127,10 @@ class VaksamService:
         if rebuild:
             self.store.drop()
         ingestor = Ingestor(self.settings, self.encoder, self.store, self.sparse_encoder)
-        return ingestor.ingest(paths, prune=prune, progress=progress)
+        try:
+            return ingestor.ingest(paths, prune=prune, progress=progress)
+        finally:
+            self._index_changed()
 
     def recover(self) -> IngestSummary | None:
         """Finish what a crash interrupted, before serving: remove half-received uploads, index
@@ -132,6 +163,7 @@ class VaksamService:
         if doc is None:
             return None
         summary = Ingestor(self.settings, self.encoder, self.store, self.sparse_encoder).remove(document_id)
+        self._index_changed()
         source = Path(doc.source)
         uploads = self.settings.uploads_dir.resolve()
         if source.is_file() and source.resolve().is_relative_to(uploads):
@@ -151,10 +183,21 @@ class VaksamService:
         group_by: GroupBy | str | None = None,
         group_size: int = 3,
         diversity: float | None = None,
+        offset: int = 0,
+        sort: SortOrder | str | None = None,
+        recency: float = 0.0,
     ) -> SearchResult:
         query = self.check_query(query)
         if not 1 <= limit <= 100:
             raise QueryError(f"limit must be between 1 and 100, not {limit}")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise QueryError(f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
+        if not 0 <= recency <= 1:
+            raise QueryError(f"recency must be between 0 and 1, not {recency}")
+        try:
+            sort = SortOrder(sort) if sort else SortOrder.RELEVANCE
+        except ValueError as exc:
+            raise QueryError(str(exc)) from None
         if not 1 <= group_size <= 10:
             raise QueryError(f"group_size must be between 1 and 10, not {group_size}")
         if diversity is not None and not 0 <= diversity <= 1:
@@ -177,7 +220,19 @@ class VaksamService:
             group_by=group_by,
             group_size=group_size,
             diversity=diversity,
+            offset=offset,
+            sort=sort,
+            recency=recency,
         )
+
+    def suggest(self, text: str, limit: int = 8) -> list[Completion]:
+        """Completions of what is being typed: titles, headings, program names and index words."""
+        if not 1 <= limit <= 20:
+            raise QueryError(f"limit must be between 1 and 20, not {limit}")
+        if len(text) > MAX_SUGGEST_CHARS:
+            raise QueryError(f"the text is {len(text)} characters; the limit is {MAX_SUGGEST_CHARS}")
+        self.check_index()
+        return self.words.current().completer.complete(text, limit)
 
     def similar(self, passage_id: str, limit: int = 10) -> list[ScoredPassage] | None:
         """Passages of other documents like this one; None for an unknown passage id."""

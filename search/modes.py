@@ -36,9 +36,19 @@ class Fusion(_Choice):
 
 
 class GroupBy(_Choice):
-    """How a result list may be grouped: ``document`` gives each document's best passages together."""
+    """How a result list may be grouped: ``document`` gives each document's best passages together;
+    ``organisation`` gives each organisation's documents in date order, each with its best passages
+    (precedents: "Vem har gjort det före oss?")."""
 
     DOCUMENT = "document"
+    ORGANISATION = "organisation"
+
+
+class SortOrder(_Choice):
+    """The order of hits: ``relevance`` (the default) or ``date`` (the relevant ones, newest first)."""
+
+    RELEVANCE = "relevance"
+    DATE = "date"
 
 
 class RerankMode(_Choice):

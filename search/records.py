@@ -101,6 +101,8 @@ class DocumentRef(BaseModel):
     organisation: str | None = None
     document_type: str | None = None
     date: str | None = None
+    year: int | None = None
+    diarienummer: list[str] = Field(default_factory=list, description="Case numbers the document names.")
 
 
 class Hit(BaseModel):
@@ -138,11 +140,77 @@ class HitGroup(BaseModel):
     hits: list[Hit]
 
 
+class TimelineEntry(BaseModel):
+    """One document of an organisation's precedents, with its best passages for the question."""
+
+    document: DocumentRef
+    score: float = Field(description="The score of the document's best hit.")
+    hits: list[Hit]
+    programs: list[str] = Field(default_factory=list, description="Program ids the document names.")
+    related: list[str] = Field(
+        default_factory=list,
+        description="Other documents of this timeline that share a diarienummer or a program with this one.",
+    )
+
+
+class OrganisationGroup(BaseModel):
+    """An organisation's documents for a question, oldest first (undated last): what it did, when."""
+
+    organisation: str = Field(description="The organisation, or 'Okänd organisation' when none is known.")
+    score: float = Field(description="The score of the organisation's best hit.")
+    documents: list[TimelineEntry]
+
+
+class SpellingSuggestion(BaseModel):
+    text: str = Field(description="The whole query with the misspelled words corrected.")
+    words: dict[str, str] = Field(description="Each corrected word as typed -> its correction.")
+
+
+class SynonymUse(BaseModel):
+    matched: str = Field(description="The expression of the query a synonym rule matched.")
+    added: list[str] = Field(description="The expressions the lexical search looked for too.")
+
+
+class QueryExpansionInfo(BaseModel):
+    corrections: dict[str, str] = Field(
+        default_factory=dict, description="Words no document holds -> the index word one edit away, searched too."
+    )
+    synonyms: list[SynonymUse] = Field(default_factory=list)
+
+
+class NoticeSuggestion(BaseModel):
+    label: str = Field(description="What to try, in Swedish.")
+    query: str | None = Field(None, description="A query to search instead.")
+    remove_filters: list[str] = Field(default_factory=list, description="Filter parameters to drop.")
+
+
+class Notice(BaseModel):
+    level: str = Field(description="'low': the best hit probably does not answer the question.")
+    message: str = Field(description="What the page says, in Swedish.")
+    suggestions: list[NoticeSuggestion] = Field(default_factory=list)
+
+
 class SearchResult(BaseModel):
     query: str
     took_ms: float
     total: int = Field(description="Number of hits returned.")
+    offset: int = Field(0, description="Hits skipped before these (paging).")
+    has_more: bool = Field(False, description="More hits follow: ask again with offset + limit.")
+    sort: str = Field("relevance", description="relevance, or date (the relevant hits, newest first).")
     hits: list[Hit]
     groups: list[HitGroup] | None = Field(
         None, description="With group_by=document: the documents in order, each with its best hits."
+    )
+    organisations: list[OrganisationGroup] | None = Field(
+        None, description="With group_by=organisation: each organisation's documents on a time line."
+    )
+    confidence: str = Field(
+        "high", description="high; low when the best hit probably does not answer; none without hits."
+    )
+    notice: Notice | None = Field(None, description="When confidence is low or nothing was found: what to try.")
+    did_you_mean: SpellingSuggestion | None = Field(
+        None, description="The query with misspelled words replaced by words the index holds."
+    )
+    expansion: QueryExpansionInfo | None = Field(
+        None, description="What the lexical search looked for besides the query: tolerated typos, synonyms."
     )

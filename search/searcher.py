@@ -27,16 +27,28 @@ from functools import lru_cache
 import numpy as np
 
 from search.answer_types import AnswerType, answer_prior, holds_answer, question_type
+from search.confidence import Confidence, assess
 from search.embedding.encoder import Encoder
 from search.filters import FACET_FIELDS, SearchFilters
 from search.fusion import fuse
+from search.grouping import group_by_document, group_by_organisation
 from search.lexical.sparse import SparseEncoder
-from search.modes import Fusion, GroupBy, SearchMode
+from search.modes import Fusion, GroupBy, SearchMode, SortOrder
+from search.notices import build_notice
 from search.proximity import proximity_prior
-from search.records import DocumentRef, Hit, HitGroup, SearchResult
+from search.recency import by_date, recency_prior
+from search.records import (
+    DocumentRef,
+    Hit,
+    QueryExpansionInfo,
+    SearchResult,
+    SpellingSuggestion,
+    SynonymUse,
+)
 from search.rerank.base import Reranker
 from search.settings import Settings
 from search.store import DENSE, LEXICAL, SENTENCES, QdrantStore, ScoredPassage
+from search.suggestions.expansion import QueryExpander, QueryExpansion
 from search.text import best_sentence, fold, has_words
 
 OVERFETCH = 2
@@ -125,7 +137,9 @@ class Searcher:
         candidates: int = 100,
         reranker: Reranker | None = None,
         rerank_depth: int = 20,
+        expander: QueryExpander | None = None,
     ) -> None:
+        self.expander = expander
         self.reranker = reranker
         self.rerank_depth = rerank_depth
         self.encoder = encoder
@@ -146,6 +160,7 @@ class Searcher:
         sparse_encoder: SparseEncoder | None,
         settings: Settings,
         reranker: Reranker | None = None,
+        expander: QueryExpander | None = None,
     ) -> Searcher:
         """A searcher tuned by the ``VAKSAM_`` settings (mode, fusion, weights, candidates, rerank depth)."""
         return cls(
@@ -160,6 +175,7 @@ class Searcher:
             candidates=settings.candidates,
             reranker=reranker,
             rerank_depth=settings.rerank_depth,
+            expander=expander,
         )
 
     def ranked(
@@ -173,11 +189,13 @@ class Searcher:
         depth: int | None = None,
         diversity: float | None = None,
         rerank: bool | Reranker | None = None,
+        expansion: QueryExpansion | None = None,
     ) -> list[ScoredPassage]:
         """The best passages for ``query``, fused and deduplicated, without shaping them into hits.
 
         ``diversity`` (0-1) re-orders them by maximal marginal relevance: 0 keeps relevance
         order, higher values push passages that say what a better one said further down.
+        ``expansion`` (default: the expander's for the query) widens the lexical query only.
         """
         mode = SearchMode(mode or self.mode)
         if mode is not SearchMode.DENSE and self.sparse_encoder is None:
@@ -186,8 +204,11 @@ class Searcher:
             # "???", "😀", "---": the model would still place it somewhere and return whatever lies
             # nearest (on the bundled corpus a bare date and an attachment list); nothing matches.
             return []
+        if expansion is None:
+            expansion = self.expand(query) if mode is not SearchMode.DENSE else QueryExpansion()
         vector = self.encoder.encode_query(query) if mode is not SearchMode.SPARSE else None
-        sparse = self.sparse_encoder.encode_query(query) if mode is not SearchMode.DENSE else None
+        lexical = expansion.lexical_query(query)
+        sparse = self.sparse_encoder.encode_query(lexical) if mode is not SearchMode.DENSE else None
         if mode is SearchMode.SPARSE and not len(sparse):
             return []  # only stop words: nothing lexical to look for
         signals = {
@@ -202,7 +223,8 @@ class Searcher:
         fused = fuse(found, mode, fusion or self.fusion, self.dense_weight)
         if mode is not SearchMode.DENSE:  # a lexical signal: dense mode stays the model's own ranking
             analyzer = self.sparse_encoder.analyzer
-            fused = proximity_prior(fused, analyzer.stems(query), analyzer, self.proximity_weight)
+            stems = analyzer.stems(expansion.corrected(query))
+            fused = proximity_prior(fused, stems, analyzer, self.proximity_weight)
         ranked = deduplicate(answer_prior(fused, query, self.answer_weight))
         reranker = self.reranker if rerank is None or rerank is True else rerank or None
         if rerank is True and reranker is None:
@@ -225,6 +247,10 @@ class Searcher:
         )
         return deduplicate(fuse(found, SearchMode.HYBRID, self.fusion, self.dense_weight))[:limit]
 
+    def expand(self, query: str) -> QueryExpansion:
+        """Tolerated typos and synonyms for the lexical query (none without an expander)."""
+        return self.expander.expand(query) if self.expander is not None else QueryExpansion()
+
     def search(
         self,
         query: str,
@@ -236,41 +262,90 @@ class Searcher:
         group_by: GroupBy | None = None,
         group_size: int = 3,
         diversity: float | None = None,
+        offset: int = 0,
+        sort: SortOrder = SortOrder.RELEVANCE,
+        recency: float = 0.0,
     ) -> SearchResult:
-        """Hits for ``query``. With ``group_by=document`` ``limit`` counts documents, each with
-        its best ``group_size`` passages, and ``groups`` lists them in order."""
+        """Hits for ``query``, ``offset`` hits on. With ``group_by`` ``limit`` counts documents
+        (``document``) or organisations (``organisation``), each with its best ``group_size``
+        passages a document. ``sort=date`` orders the relevant hits newest first; ``recency``
+        (0-1) lifts newer documents within relevance order (:mod:`search.recency`)."""
         started = time.perf_counter()
-        terms = self._query_terms(query)
+        mode = SearchMode(mode or self.mode)
+        sort = SortOrder(sort)
+        expansion = self.expand(query) if mode is not SearchMode.DENSE else QueryExpansion()
+        terms = self._query_terms(query, expansion)
         kind = question_type(query) if self.answer_weight else None
-        if group_by is None:
-            scored = self.ranked(query, limit, filters=filters, mode=mode, fusion=fusion, diversity=diversity)
-            hits = [self.hit(item, terms, kind) for item in scored]
-            groups = None
+        grouped = group_by is not None
+        wanted = max(self.candidates, limit * group_size * OVERFETCH) if grouped else offset + limit + 1
+        if sort is SortOrder.DATE or recency:
+            wanted = max(wanted, self.candidates)
+        scored = self.ranked(
+            query,
+            wanted,
+            filters=filters,
+            mode=mode,
+            fusion=fusion,
+            depth=wanted if grouped else None,
+            diversity=None if grouped else diversity,
+            expansion=expansion,
+        )
+        if recency:
+            scored = recency_prior(scored, recency)
+        if sort is SortOrder.DATE:
+            scored = by_date(scored)
+        confidence, _, _ = self._confidence(scored, query)
+        hit = lambda item: self.hit(item, terms, kind)  # noqa: E731
+        groups = organisations = None
+        has_more = False
+        if group_by is GroupBy.DOCUMENT:
+            groups = group_by_document(scored, limit, group_size, hit)
+            hits = [h for g in groups for h in g.hits]
+        elif group_by is GroupBy.ORGANISATION:
+            organisations = group_by_organisation(scored, limit, group_size, hit)
+            hits = [h for g in organisations for d in g.documents for h in d.hits]
         else:
-            depth = max(self.candidates, limit * group_size * OVERFETCH)
-            scored = self.ranked(query, depth, filters=filters, mode=mode, fusion=fusion, depth=depth)
-            grouped: dict[str, list[ScoredPassage]] = {}
-            for item in scored:
-                doc = item.passage.document_id
-                if doc not in grouped:
-                    if len(grouped) >= limit:
-                        continue
-                    grouped[doc] = []
-                if len(grouped[doc]) < group_size:
-                    grouped[doc].append(item)
-            groups = []
-            hits = []
-            for members in grouped.values():
-                group_hits = [self.hit(item, terms, kind) for item in members]
-                hits += group_hits
-                groups.append(HitGroup(document=group_hits[0].document, score=group_hits[0].score, hits=group_hits))
+            page = scored[offset : offset + limit]
+            has_more = len(scored) > offset + limit
+            hits = [hit(item) for item in page]
+        did_you_mean = self.did_you_mean(query)
+        notice = build_notice(confidence, query, filters, did_you_mean, self._is_content_word)
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResult(query=query, took_ms=round(took_ms, 2), total=len(hits), hits=hits, groups=groups)
+        return SearchResult(
+            query=query,
+            took_ms=round(took_ms, 2),
+            total=len(hits),
+            offset=0 if grouped else offset,
+            has_more=has_more,
+            sort=sort.value,
+            hits=hits,
+            groups=groups,
+            organisations=organisations,
+            confidence=confidence.value,
+            notice=notice,
+            did_you_mean=did_you_mean,
+            expansion=_expansion_info(expansion),
+        )
 
-    def _query_terms(self, query: str) -> list[str]:
+    def did_you_mean(self, query: str) -> SpellingSuggestion | None:
+        correction = self.expander.did_you_mean(query) if self.expander is not None else None
+        return SpellingSuggestion(text=correction.text, words=correction.words) if correction else None
+
+    def _confidence(self, scored: list[ScoredPassage], query: str) -> tuple[Confidence, float | None, float | None]:
+        analyzer = self.sparse_encoder.analyzer if self.sparse_encoder is not None else None
+        return assess(scored, analyzer.terms(query) if analyzer else [], analyzer)
+
+    def _is_content_word(self, word: str) -> bool:
+        if self.sparse_encoder is None or not self.sparse_encoder.analyzer.terms(word):
+            return False
+        words = self.expander.words if self.expander is not None else None
+        return words is not None and fold(word.lower()) in words.current().vocabulary
+
+    def _query_terms(self, query: str, expansion: QueryExpansion | None = None) -> list[str]:
+        """The terms to highlight: the query's, and those the expansion added."""
         if self.sparse_encoder is None:
             return []
-        return self.sparse_encoder.analyzer.terms(query)
+        return self.sparse_encoder.analyzer.terms(expansion.lexical_query(query) if expansion else query)
 
     def facets(self, query: str | None, filters: SearchFilters | None = None) -> dict[str, dict[str, int]]:
         """Documents per facet value: among the best ``FACET_DEPTH`` passages for a query, or over
@@ -321,6 +396,8 @@ class Searcher:
             organisation=d.organisation if d else None,
             document_type=d.document_type if d else None,
             date=d.date if d else None,
+            year=d.year if d else p.year,
+            diarienummer=list(d.diarienummer) if d else [],
         )
         analyzer = self.sparse_encoder.analyzer if self.sparse_encoder is not None else None
         answers = (lambda sentence: holds_answer(sentence, answer)) if answer is not None else None
@@ -343,3 +420,10 @@ class Searcher:
             signals={k: round(v, 6) for k, v in item.signals.items()},
             document=ref,
         )
+
+
+def _expansion_info(expansion: QueryExpansion) -> QueryExpansionInfo | None:
+    if not expansion:
+        return None
+    synonyms = [SynonymUse(matched=s.matched, added=s.added) for s in expansion.synonyms]
+    return QueryExpansionInfo(corrections=expansion.corrections, synonyms=synonyms)

@@ -142,6 +142,15 @@ class Settings(BaseSettings):
     # the candidate batch at 100k passages goes from p50/p95 34.5/108.8 ms to 15.3/19.3 ms (re-scoring the union
     # on three signals is what grows) and 8 HTTP clients from 30 to 37 queries/s. 30 cost dev .801 -> .788.
     candidates: int = Field(50, ge=10, le=1000, description="Passages each retriever proposes before fusion.")
+    typo_tolerance: bool = Field(
+        True,
+        description="The lexical search also looks up the index word one edit from a long query word that no "
+        "document holds (see search/suggestions/expansion.py).",
+    )
+    synonyms_file: Path | None = Field(
+        Path("data/synonyms.txt"),
+        description="Synonym rules (Solr format) the lexical search expands queries with; re-read when it changes.",
+    )
     clean: bool = Field(
         True,
         description="Clean text before indexing: hyphenation, diacritics, boilerplate, repeats "
@@ -186,6 +195,11 @@ class Settings(BaseSettings):
                     f"{origin!r} is not an origin: write scheme://host[:port], as https://intranet.example"
                 )
         return [o.rstrip("/") for o in value]
+
+    @field_validator("synonyms_file", mode="before")
+    @classmethod
+    def _blank_path_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("qdrant_url", mode="before")
     @classmethod

@@ -513,6 +513,15 @@ class QdrantStore:
         return [(str(r.id), r.payload or {}) for r in self._scroll(self.collection)]
 
     @_reading
+    def live_passages(self) -> Iterable[PassageRecord]:
+        """Every passage searches can find (staged ones left out), in no particular order: what
+        the index's vocabulary is read from (:mod:`search.suggestions`)."""
+        if not self.engine.exists(self.collection):
+            return []
+        flt = models.Filter(must=[_match(STATE, LIVE)])
+        return [PassageRecord(**r.payload) for r in self._scroll(self.collection, flt) if r.payload]
+
+    @_reading
     def integrity_problems(self) -> list[str]:
         """What a crash, a bug or a hand edit left inconsistent, one line each; [] when none.
 

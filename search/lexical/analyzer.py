@@ -87,6 +87,15 @@ class SwedishAnalyzer:
         self._abbreviations = abbreviations()
         self._word_terms = lru_cache(maxsize=300_000)(self._terms_of_word)
 
+    @property
+    def stop_words(self) -> frozenset[str]:
+        """The folded stop words this analyzer leaves out."""
+        return self._stop
+
+    def compound_parts(self, folded: str) -> tuple[str, ...]:
+        """The Hunspell compound parts of a folded word, () when it is none (or no lexicon is loaded)."""
+        return self._compounds.split(folded) if self._compounds is not None else ()
+
     @classmethod
     @lru_cache(maxsize=4)
     def default(cls, ngrams: int = 0) -> SwedishAnalyzer:
