@@ -268,15 +268,157 @@ function navigate(next) {
   run();
 }
 
+const KIND_LABELS = { program: "program", title: "titel", heading: "rubrik", term: "" };
+const FILTER_NAMES = {
+  organisation: "organisation",
+  type: "dokumenttyp",
+  program: "program",
+  year_from: "från år",
+  year_to: "till år",
+  language: "språk",
+  document: "dokument",
+};
+const moreButton = $("more");
+let paging = null; // { query: URLSearchParams, shown: number } of the list on screen
+
+/** A link to this page with ``next``'s parameters. */
+function pageLink(next, text) {
+  return el("a", { href: `${window.location.pathname}?${next.toString()}`, onclick: followLink }, text);
+}
+
+function followLink(event) {
+  if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+  event.preventDefault();
+  history.pushState(null, "", event.currentTarget.getAttribute("href"));
+  run();
+  $("results").focus();
+}
+
+function withQuery(q) {
+  const next = params();
+  next.set("q", q);
+  return next;
+}
+
+function renderDidYouMean(result) {
+  const box = $("did-you-mean");
+  const suggestion = result.did_you_mean;
+  box.hidden = !suggestion;
+  if (!suggestion) return box.replaceChildren();
+  box.replaceChildren("Menade du: ", pageLink(withQuery(suggestion.text), suggestion.text), "?");
+}
+
+function renderExpansion(result) {
+  const box = $("expansion");
+  const expansion = result.expansion;
+  const parts = [];
+  if (expansion) {
+    for (const [typed, fixed] of Object.entries(expansion.corrections || {})) parts.push(`${fixed} (för ”${typed}”)`);
+    for (const rule of expansion.synonyms || []) parts.push(`${rule.added.join(", ")} (synonym till ”${rule.matched}”)`);
+  }
+  box.hidden = !parts.length;
+  box.textContent = parts.length ? `Sökte även efter: ${parts.join("; ")}.` : "";
+}
+
+/** The notice of a weak result; without hits the status line says it, and the box only proposes. */
+function renderNotice(result) {
+  const box = $("notice");
+  const notice = result.notice;
+  const proposalsOnly = notice && !result.hits.length;
+  box.hidden = !notice || (proposalsOnly && !notice.suggestions.length);
+  if (box.hidden) return box.replaceChildren();
+  const items = notice.suggestions.map((s) => {
+    if (s.query) return el("li", {}, pageLink(withQuery(s.query), s.label));
+    if (s.remove_filters && s.remove_filters.length) {
+      const next = params();
+      for (const name of s.remove_filters) next.delete(name);
+      return el("li", {}, pageLink(next, s.label));
+    }
+    return el("li", {}, s.label);
+  });
+  const lead = proposalsOnly ? "Pröva:" : notice.message;
+  box.replaceChildren(el("p", {}, lead), ...(items.length ? [el("ul", {}, items)] : []));
+}
+
+function dateOf(doc) {
+  return doc.date || (doc.year ? String(doc.year) : null);
+}
+
+function renderTimelines(result) {
+  const box = $("timelines");
+  const titles = {};
+  for (const group of result.organisations || []) for (const entry of group.documents) titles[entry.document.id] = entry.document.title;
+  box.replaceChildren(
+    ...(result.organisations || []).map((group, g) =>
+      el(
+        "section",
+        { "aria-labelledby": `organisation-${g}` },
+        el("h3", { id: `organisation-${g}` }, `${group.organisation} (${group.documents.length} dokument)`),
+        el(
+          "ol",
+          { class: "timeline" },
+          group.documents.map((entry, d) => {
+            const doc = entry.document;
+            const when = dateOf(doc);
+            const hit = entry.hits[0];
+            const facts = [doc.document_type, ...(doc.diarienummer || []).map((n) => `Dnr ${n}`)].filter(Boolean);
+            return el(
+              "li",
+              { class: "timeline-entry" },
+              when ? el("time", { datetime: doc.date || String(doc.year) }, when) : el("span", { class: "when" }, "Odaterat"),
+              el("h4", { id: `entry-${g}-${d}` }, doc.title),
+              facts.length ? el("p", { class: "meta" }, facts.join(" · ")) : null,
+              hit ? el("p", { class: "snippet" }, highlighted(hit.snippet, hit.highlights)) : null,
+              hit ? el("p", { class: "meta" }, documentMeta({}, hit)) : null,
+              entry.related.length
+                ? el("p", { class: "related" }, `Hör ihop med: ${entry.related.map((id) => titles[id] || id).join(", ")}`)
+                : null,
+            );
+          }),
+        ),
+      ),
+    ),
+  );
+}
+
+function renderTools(search) {
+  $("result-tools").hidden = false;
+  $("view").value = search.get("view") === "organisation" ? "organisation" : "hits";
+  $("sort").value = search.get("sort") === "date" ? "date" : "relevance";
+  $("recency").checked = search.get("recency") === "1";
+  $("sort").disabled = $("view").value === "organisation";
+}
+
+function setParam(name, value) {
+  const next = params();
+  if (value) next.set(name, value);
+  else next.delete(name);
+  navigate(next);
+}
+
+$("view").addEventListener("change", (event) => setParam("view", event.target.value === "organisation" ? "organisation" : ""));
+$("sort").addEventListener("change", (event) => setParam("sort", event.target.value === "date" ? "date" : ""));
+$("recency").addEventListener("change", (event) => setParam("recency", event.target.checked ? "1" : ""));
+
+function clearResults() {
+  hitList.replaceChildren();
+  $("timelines").replaceChildren();
+  moreButton.hidden = true;
+  paging = null;
+  for (const id of ["did-you-mean", "expansion", "notice"]) $(id).hidden = true;
+}
+
 async function run() {
+  closeSuggestions();
   const search = params();
   const q = (search.get("q") || "").trim();
   input.value = q;
   showScore.checked = search.get("score") === "1";
   const chosen = filtersFrom(search);
   const filterQuery = new URLSearchParams(chosen);
-  hitList.replaceChildren();
+  clearResults();
   if (!q) {
+    $("result-tools").hidden = true;
     setStatus("Skriv en fråga i sökrutan för att börja.");
     document.title = "Vaksam – kunskapsbank om våldsprevention";
     try {
@@ -287,14 +429,24 @@ async function run() {
     return;
   }
   document.title = `${q} – Vaksam`;
+  renderTools(search);
   setStatus("Söker …");
+  const byOrganisation = search.get("view") === "organisation";
   const query = new URLSearchParams({ q, limit: String(LIMIT), ...chosen });
+  if (byOrganisation) {
+    query.set("group_by", "organisation");
+    query.set("group_size", "2");
+  } else if (search.get("sort") === "date") query.set("sort", "date");
+  if (search.get("recency") === "1") query.set("recency", "0.5");
   try {
     const [result, facets] = await Promise.all([
       getJSON(`/search?${query}`),
       getJSON(`/facets?${new URLSearchParams({ q, ...chosen })}`),
     ]);
     renderFilters(facets.facets, chosen);
+    renderDidYouMean(result);
+    renderExpansion(result);
+    renderNotice(result);
     if (!result.hits.length) {
       const filtered = Object.keys(chosen).length;
       setStatus(
@@ -304,15 +456,144 @@ async function run() {
       );
       return;
     }
+    if (byOrganisation) {
+      const organisations = result.organisations || [];
+      setStatus(`${organisations.length} organisationer med träffar för ”${q}”, deras dokument i tidsordning.`);
+      renderTimelines(result);
+      return;
+    }
     setStatus(`${result.hits.length} träffar för ”${q}”.`);
     hitList.replaceChildren(...result.hits.map((hit, i) => renderHit(hit, i)));
+    paging = { query, shown: result.hits.length };
+    moreButton.hidden = !result.has_more;
   } catch (error) {
     setStatus(describeError(error), true);
   }
 }
 
+/** "Visa fler": the next page of hits under the ones shown, focus on the first new one. */
+async function showMore() {
+  if (!paging) return;
+  const query = new URLSearchParams(paging.query);
+  query.set("offset", String(paging.shown));
+  moreButton.disabled = true;
+  try {
+    const result = await getJSON(`/search?${query}`);
+    const items = result.hits.map((hit, i) => renderHit(hit, paging.shown + i));
+    hitList.append(...items);
+    paging.shown += result.hits.length;
+    moreButton.hidden = !result.has_more;
+    setStatus(`${paging.shown} träffar för ”${query.get("q")}”.`);
+    const first = items[0] && items[0].querySelector("h3");
+    if (first) {
+      first.tabIndex = -1;
+      first.focus();
+    }
+  } catch (error) {
+    setStatus(describeError(error), true);
+  } finally {
+    moreButton.disabled = false;
+  }
+}
+
+moreButton.addEventListener("click", showMore);
+
+// -- autocomplete: an ARIA 1.2 combobox over /suggest ------------------------------------
+const listbox = $("suggestions");
+let suggestionTimer = null;
+let suggestionSeq = 0;
+let activeOption = -1;
+
+function options() {
+  return [...listbox.querySelectorAll("[role=option]")];
+}
+
+function closeSuggestions() {
+  clearTimeout(suggestionTimer);
+  suggestionSeq += 1; // answers still on their way are dropped
+  listbox.hidden = true;
+  listbox.replaceChildren();
+  input.setAttribute("aria-expanded", "false");
+  input.removeAttribute("aria-activedescendant");
+  activeOption = -1;
+}
+
+function setActive(index) {
+  const all = options();
+  if (!all.length) return;
+  activeOption = (index + all.length) % all.length;
+  all.forEach((option, i) => option.setAttribute("aria-selected", String(i === activeOption)));
+  input.setAttribute("aria-activedescendant", all[activeOption].id);
+  all[activeOption].scrollIntoView({ block: "nearest" });
+}
+
+function chooseSuggestion(text) {
+  input.value = text;
+  closeSuggestions();
+  form.requestSubmit();
+}
+
+async function loadSuggestions() {
+  const text = input.value;
+  if (text.trim().length < 2) return closeSuggestions();
+  const seq = ++suggestionSeq;
+  let result;
+  try {
+    result = await getJSON(`/suggest?${new URLSearchParams({ q: text, limit: "8" })}`);
+  } catch {
+    return; // suggestions are a help, never an error
+  }
+  if (seq !== suggestionSeq || input.value !== text || document.activeElement !== input) return;
+  const items = result.suggestions.map((s, i) =>
+    el(
+      "li",
+      {
+        id: `suggestion-${i}`,
+        role: "option",
+        "aria-selected": "false",
+        onmousedown: (event) => event.preventDefault(), // keep focus in the box
+        onclick: () => chooseSuggestion(s.text),
+      },
+      el("span", {}, s.text),
+      KIND_LABELS[s.kind] ? el("span", { class: "kind" }, KIND_LABELS[s.kind]) : null,
+    ),
+  );
+  listbox.replaceChildren(...items);
+  listbox.hidden = !items.length;
+  input.setAttribute("aria-expanded", String(Boolean(items.length)));
+  input.removeAttribute("aria-activedescendant");
+  activeOption = -1;
+  $("suggestion-status").textContent = items.length ? `${items.length} förslag finns. Välj med pil upp och ned.` : "";
+}
+
+input.addEventListener("input", () => {
+  clearTimeout(suggestionTimer);
+  suggestionTimer = setTimeout(loadSuggestions, 120);
+});
+
+input.addEventListener("keydown", (event) => {
+  const open = !listbox.hidden;
+  if (event.key === "ArrowDown") {
+    event.preventDefault();
+    if (open) setActive(activeOption + 1);
+    else loadSuggestions();
+  } else if (event.key === "ArrowUp" && open) {
+    event.preventDefault();
+    setActive(activeOption - 1);
+  } else if (event.key === "Enter" && open && activeOption >= 0) {
+    event.preventDefault();
+    chooseSuggestion(options()[activeOption].firstChild.textContent);
+  } else if (event.key === "Escape" && open) {
+    event.preventDefault();
+    closeSuggestions();
+  }
+});
+
+input.addEventListener("blur", () => setTimeout(() => document.activeElement !== input && closeSuggestions(), 100));
+
 form.addEventListener("submit", (event) => {
   event.preventDefault();
+  closeSuggestions();
   const q = input.value.trim();
   if (!q) {
     setStatus("Skriv något att söka efter först.", true);
@@ -321,6 +602,7 @@ form.addEventListener("submit", (event) => {
   }
   const next = params();
   next.set("q", q);
+  next.delete("offset");
   navigate(next);
   $("results").focus();
 });

@@ -34,6 +34,12 @@ a.title { color: var(--_accent); font-weight: 600; }
 .snippet { margin: .2rem 0 0; }
 mark { background: var(--vaksam-mark, #fff1a8); color: inherit; }
 .all { display: inline-block; margin-top: .6rem; color: var(--_accent); }
+.combo { position: relative; flex: 1; min-width: 0; display: flex; }
+[role=listbox] { position: absolute; top: 100%; left: 0; right: 0; z-index: 5; margin: .2rem 0 0; padding: .2rem 0;
+  list-style: none; background: var(--vaksam-background, #fff); border: 1px solid var(--_muted); border-radius: var(--_radius); }
+[role=option] { padding: .3rem .6rem; border: 0; cursor: pointer; }
+[role=option][aria-selected=true] { background: var(--_accent); color: #fff; }
+.hint { margin: .4rem 0; }
 `;
 
   function el(tag, attrs, ...children) {
@@ -75,16 +81,89 @@ mark { background: var(--vaksam-mark, #fff1a8); color: inherit; }
       }
       const id = `vaksam-q-${++counter}`;
       this._label = el("label", { for: id, class: "hidden" });
-      this._input = el("input", { id, type: "search", autocomplete: "off", maxlength: "1000", part: "input" });
-      this._form = el("form", { role: "search", part: "form" }, this._label, this._input, el("button", { type: "submit", part: "button" }, "Sök"));
+      const listId = `${id}-list`;
+      this._input = el("input", {
+        id, type: "search", autocomplete: "off", maxlength: "1000", part: "input",
+        role: "combobox", "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": listId,
+      });
+      this._options = el("ul", { id: listId, role: "listbox", hidden: true, part: "suggestions" });
+      this._form = el("form", { role: "search", part: "form" }, this._label,
+        el("div", { class: "combo" }, this._input, this._options), el("button", { type: "submit", part: "button" }, "Sök"));
       this._status = el("p", { class: "status", role: "status", "aria-live": "polite" });
+      this._hint = el("p", { class: "hint", hidden: true, part: "hint" });
       this._list = el("ol", { part: "results" });
       this._more = el("a", { class: "all", hidden: true, part: "all-results" }, "Visa alla träffar i Vaksam");
-      root.append(this._form, this._status, this._list, this._more);
+      root.append(this._form, this._hint, this._status, this._list, this._more);
       this._form.addEventListener("submit", (event) => {
         event.preventDefault();
+        this._close();
         this.search(this._input.value);
       });
+      this._active = -1;
+      this._seq = 0;
+      this._input.addEventListener("input", () => {
+        clearTimeout(this._timer);
+        this._timer = setTimeout(() => this._suggest(), 120);
+      });
+      this._input.addEventListener("keydown", (event) => this._key(event));
+      this._input.addEventListener("blur", () => setTimeout(() => this._close(), 100));
+    }
+
+    _close() {
+      clearTimeout(this._timer);
+      this._seq++;
+      this._options.hidden = true;
+      this._options.replaceChildren();
+      this._input.setAttribute("aria-expanded", "false");
+      this._input.removeAttribute("aria-activedescendant");
+      this._active = -1;
+    }
+
+    _key(event) {
+      const all = [...this._options.children];
+      if (this._options.hidden || !all.length) return;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        this._active = (this._active + (event.key === "ArrowDown" ? 1 : -1) + all.length) % all.length;
+        all.forEach((o, i) => o.setAttribute("aria-selected", String(i === this._active)));
+        this._input.setAttribute("aria-activedescendant", all[this._active].id);
+      } else if (event.key === "Enter" && this._active >= 0) {
+        event.preventDefault();
+        this._choose(all[this._active].textContent);
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        this._close();
+      }
+    }
+
+    _choose(text) {
+      this._input.value = text;
+      this._close();
+      this.search(text);
+    }
+
+    async _suggest() {
+      const text = this._input.value;
+      if (text.trim().length < 2) return this._close();
+      const seq = ++this._seq;
+      let body;
+      try {
+        const r = await fetch(`${this.api}/api/v1/suggest?${new URLSearchParams({ q: text, limit: "6" })}`, { credentials: "omit" });
+        body = r.ok ? await r.json() : null;
+      } catch {
+        return;
+      }
+      if (!body || seq !== this._seq || this._input.value !== text) return;
+      const items = body.suggestions.map((s, i) => {
+        const o = el("li", { id: `${this._options.id}-${i}`, role: "option", "aria-selected": "false" }, s.text);
+        o.addEventListener("mousedown", (e) => e.preventDefault());
+        o.addEventListener("click", () => this._choose(s.text));
+        return o;
+      });
+      this._options.replaceChildren(...items);
+      this._options.hidden = !items.length;
+      this._input.setAttribute("aria-expanded", String(Boolean(items.length)));
+      this._active = -1;
     }
 
     static get observedAttributes() {
@@ -124,6 +203,7 @@ mark { background: var(--vaksam-mark, #fff1a8); color: inherit; }
       const q = String(raw || "").trim();
       this._list.replaceChildren();
       this._more.hidden = true;
+      this._hint.hidden = true;
       if (!q) {
         this._setStatus("Skriv något att söka efter först.", true);
         this._input.focus();
@@ -160,6 +240,14 @@ mark { background: var(--vaksam-mark, #fff1a8); color: inherit; }
       const hits = (body && body.hits) || [];
       this._more.href = page;
       this._more.hidden = false;
+      const fix = body && body.did_you_mean;
+      const notice = body && body.notice;
+      if (fix || notice) {
+        const link = fix ? el("a", { href: "#" }, fix.text) : null;
+        if (link) link.addEventListener("click", (e) => { e.preventDefault(); this._input.value = fix.text; this.search(fix.text); });
+        this._hint.replaceChildren(...(fix ? ["Menade du: ", link, "? "] : []), notice ? notice.message : "");
+        this._hint.hidden = false;
+      }
       if (!hits.length) {
         this._setStatus(`Inga träffar för ”${q}”. Pröva andra eller färre ord.`);
         return;

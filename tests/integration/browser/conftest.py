@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, ROOT
 from tests.servers import LiveServer, free_port
 
 CHROMIUM = Path(os.environ.get("VAKSAM_CHROMIUM", "/usr/bin/chromium"))
@@ -106,6 +106,7 @@ def vaksam(tmp_path_factory, e5_encoder, browser_corpus, ports):
         uploads_dir=root / "uploads",
         cors_origins=[f"http://127.0.0.1:{ports['intranet']}"],
         rate_limit=1000,  # one test client sends what a room of users would
+        synonyms_file=ROOT / "data" / "synonyms.txt",  # the shipped rules
         _env_file=None,
     )
     service = VaksamService(settings, encoder=e5_encoder)

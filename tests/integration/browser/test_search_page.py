@@ -81,7 +81,10 @@ def test_keyboard_only(page, vaksam):
     page.keyboard.type("hälsodagen Fittja torg")
     page.keyboard.press("Enter")
     expect(page.locator(".hit").first).to_be_visible()
-    page.keyboard.press("Tab")  # focus moved to the results: the next stop is the first hit
+    page.keyboard.press("Tab")  # focus moved to the results: the view and order come first, then the hits
+    expect(page.locator("#view")).to_be_focused()
+    for _ in range(3):  # sort, "Lyft nyare dokument", the first hit
+        page.keyboard.press("Tab")
     opener = page.locator(".hit").first.get_by_role("button", name="Visa i dokumentet")
     expect(opener).to_be_focused()
     page.keyboard.press("Enter")

@@ -10,10 +10,10 @@ pytestmark = pytest.mark.browser
 
 def test_widget_searches_from_an_allowed_origin(page, widget_sites, vaksam):
     page.goto(widget_sites["allowed"] + "/")
-    box = page.get_by_role("searchbox", name="Sök i kunskapsbanken")
+    box = page.get_by_role("combobox", name="Sök i kunskapsbanken")
     box.fill("Hur många kom till hälsodagen på Fittja torg?")
     box.press("Enter")
-    hits = page.locator("vaksam-search li")
+    hits = page.locator("vaksam-search ol > li")
     expect(hits.first).to_be_visible()
     assert hits.count() == 3  # limit="3"
     expect(hits.first.locator("a.title")).to_have_text("Yttrande Socialstyrelsen")
@@ -31,20 +31,20 @@ def test_widget_searches_from_an_allowed_origin(page, widget_sites, vaksam):
 
 def test_widget_is_refused_on_an_origin_the_operator_did_not_allow(page, widget_sites):
     page.goto(widget_sites["stranger"] + "/")
-    box = page.get_by_role("searchbox", name="Sök i kunskapsbanken")
+    box = page.get_by_role("combobox", name="Sök i kunskapsbanken")
     box.fill("hälsodagen")
     box.press("Enter")
     status = page.locator("vaksam-search p.status")
     expect(status).to_contain_text("kunde inte nå")
-    assert page.locator("vaksam-search li").count() == 0
+    assert page.locator("vaksam-search ol > li").count() == 0
 
 
 def test_widget_shows_hostile_text_as_text(page, widget_sites):
     page.goto(widget_sites["allowed"] + "/")
-    box = page.get_by_role("searchbox", name="Sök i kunskapsbanken")
+    box = page.get_by_role("combobox", name="Sök i kunskapsbanken")
     box.fill("script pwned onerror larmcentralen")
     box.press("Enter")
-    expect(page.locator("vaksam-search li").first).to_be_visible()
+    expect(page.locator("vaksam-search ol > li").first).to_be_visible()
     assert page.evaluate("window.__pwned") is None
     shadow_images = page.evaluate("document.querySelector('vaksam-search').shadowRoot.querySelectorAll('img').length")
     assert shadow_images == 0
