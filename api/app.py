@@ -21,6 +21,7 @@ Usage::
 import logging
 import time
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, UploadFile
@@ -29,16 +30,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import web
+from api.citations import EXTENSIONS, MEDIA_TYPES, CitationFormat, render
 from api.guard import API_KEY_HEADER, BEARER, RequestGuard, key_required_detail, presented_key
 from api.keys import ApiKey, KeyFileError, KeyStore
 from api.observability import Metrics
 from api.protection import RateLimiter
-from api.service import MAX_OFFSET, MAX_SUGGEST_CHARS, QueryError, VaksamService
+from api.query_stats import QueryStats
+from api.service import MAX_CITED, MAX_OFFSET, MAX_SUGGEST_CHARS, QueryError, VaksamService
 from api.uploads import ReceivedUpload, UploadError, WriterLock, receive_upload
 from ingest.metadata import document_type_names, program_names
 from ingest.pipeline import document_id_for
@@ -93,6 +96,22 @@ class SuggestResult(BaseModel):
     query: str
     took_ms: float
     suggestions: list[Suggestion]
+
+
+class QueryCount(BaseModel):
+    query: str = Field(description="The question, folded (lower case, no accents, spaces collapsed).")
+    no_hits: int
+    weak: int
+    last_day: str
+
+
+class QueryStatsResult(BaseModel):
+    days: int = Field(description="Days counted (at most VAKSAM_QUERY_STATS_DAYS, the days kept).")
+    since: str
+    searches: int
+    no_hits: int
+    weak: int = Field(description="Searches whose best hit was weak (confidence low).")
+    queries: list[QueryCount] = Field(description="Questions with no or weak hits, most frequent first.")
 
 
 class SimilarResult(BaseModel):
@@ -152,6 +171,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         return health["documents"], health["passages"]
 
     metrics = Metrics(index_size)
+    stats = QueryStats(settings.query_stats_file, settings.query_stats_days) if settings.query_stats else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
@@ -287,7 +307,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         it is low), offers the query with misspelled words corrected (``did_you_mean``) and lists
         what the lexical search looked for besides the query (``expansion``: tolerated typos,
         synonyms). ``group_by=organisation`` gives each organisation's documents on a time line."""
-        return svc.search(
+        result = svc.search(
             q,
             limit,
             filters=filters,
@@ -299,6 +319,9 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
             sort=sort,
             recency=recency,
         )
+        if stats is not None and offset == 0:  # a page further on is the same question
+            stats.record(result.query, len(result.hits), result.confidence)
+        return result
 
     @reads.get("/suggest", response_model=SuggestResult, responses=_errors(422, *read_errors), tags=["search"])
     def suggest(
@@ -313,6 +336,43 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         found = svc.suggest(q, limit)
         suggestions = [Suggestion(text=c.text, kind=c.kind.value, weight=c.weight) for c in found]
         return SuggestResult(query=q, took_ms=round((time.perf_counter() - started) * 1000, 2), suggestions=suggestions)
+
+    @reads.get(
+        "/cite",
+        response_class=Response,
+        responses={
+            200: {
+                "description": "The references: a Swedish reference list, CSL-JSON or RIS",
+                "content": {media: {} for media in MEDIA_TYPES.values()},
+            }
+        }
+        | _errors(404, 422, *read_errors),
+        tags=["documents"],
+    )
+    def cite(
+        request: Request,
+        svc: Service,
+        ids: Annotated[
+            list[Annotated[str, StringConstraints(pattern=_UUID)]],
+            Query(min_length=1, max_length=MAX_CITED, description="Passage ids, one `ids=` each"),
+        ],
+        format: Annotated[  # noqa: A002 - the parameter users type
+            CitationFormat, Query(description="text (Swedish reference list), csl-json or ris")
+        ] = CitationFormat.TEXT,
+        read: Annotated[date | None, Query(description="The date the sources were read (default: today)")] = None,
+        download: Annotated[bool, Query(description="Send as a file to save (Content-Disposition)")] = False,
+    ) -> Response:
+        """A reference for each passage: organisation, year, title, diarienummer, page, address (the
+        document's own, else the passage's permalink ``/?passage=<id>``) and the date read."""
+        base = str(settings.public_url or request.base_url)
+        references, missing = svc.references(ids, base)
+        if missing:
+            raise HTTPException(404, f"no passage with id {', '.join(missing)}")
+        body = render(references, format, read or date.today())
+        headers = {"Cache-Control": "no-store"}
+        if download:
+            headers["Content-Disposition"] = f'attachment; filename="vaksam-referenser.{EXTENSIONS[format]}"'
+        return Response(body, media_type=MEDIA_TYPES[format], headers=headers)
 
     @reads.get(
         "/similar/{passage_id}",
@@ -388,6 +448,23 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
             raise HTTPException(404, f"no passage with id {passage_id!r}")
         doc = svc.document(found.document_id)
         return PassageDetail(**found.model_dump(), document=doc)
+
+    @writes.get(
+        "/stats/queries",
+        response_model=QueryStatsResult,
+        responses=_errors(401, 404, 422, 429),
+        tags=["operations"],
+    )
+    def query_stats(
+        key: Annotated[ApiKey, Depends(require_key)],
+        days: Annotated[int | None, Query(ge=1, le=3650, description="The last N days (default: all kept)")] = None,
+    ) -> QueryStatsResult:
+        """Searches per day, and the questions that found nothing or only weak hits, for the
+        administrators (an API key). Off unless VAKSAM_QUERY_STATS is set (404 then)."""
+        if stats is None:
+            raise HTTPException(404, "query statistics are off: set VAKSAM_QUERY_STATS=true to keep them")
+        summary = stats.summary(days)
+        return QueryStatsResult(**summary.__dict__)
 
     # -- writes ----------------------------------------------------------------------------
     @writes.post(

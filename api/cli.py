@@ -16,12 +16,14 @@ import logging
 import os
 import sys
 import textwrap
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 
+from api.citations import CitationFormat, render
 from api.service import MAX_OFFSET, QueryError, VaksamService
 from ingest.preparation import warm_up_in_background
 from search.embedding.resolve import ModelNotAvailableError
@@ -167,6 +169,54 @@ def suggest(
         return
     for completion in found:
         typer.echo(f"{completion.text}  ({_KIND_NAMES[completion.kind.value]})")
+
+
+@app.command()
+def cite(
+    passage_ids: Annotated[list[str], typer.Argument(help="Passage ids (from `vaksam search --json` or the API).")],
+    fmt: Annotated[
+        CitationFormat, typer.Option("--format", "-f", help="text (Swedish reference list), csl-json or ris.")
+    ] = CitationFormat.TEXT,
+    read: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="The date the sources were read (default: today).")
+    ] = None,
+) -> None:
+    """References for passages: organisation, year, title, diarienummer, page, address, date read."""
+    settings = get_settings()
+    service = _service()
+    try:
+        base = str(settings.public_url or f"http://{settings.host}:{settings.port}/")
+        references, missing = service.references(passage_ids, base)
+    except (QueryError, StoreError) as exc:
+        _fail(str(exc))
+    finally:
+        service.close()
+    if missing:
+        _fail(f"no passage with id {', '.join(missing)}", code=1)
+    typer.echo(render(references, fmt, read.date() if read else date.today()), nl=False)
+
+
+@app.command()
+def stats(
+    days: Annotated[int | None, typer.Option(min=1, max=3650, help="The last N days (default: all kept).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Searches per day and the questions that found nothing or only weak hits (VAKSAM_QUERY_STATS)."""
+    from api.query_stats import QueryStats
+
+    settings = get_settings()
+    if not settings.query_stats:
+        _fail("query statistics are off: set VAKSAM_QUERY_STATS=true to keep them", code=1)
+    summary = QueryStats(settings.query_stats_file, settings.query_stats_days).summary(days)
+    if as_json:
+        _print_json(summary.__dict__)
+        return
+    typer.echo(
+        f"{summary.since} – idag: {summary.searches} sökningar, {summary.no_hits} utan träffar, "
+        f"{summary.weak} med svaga träffar"
+    )
+    for row in summary.queries:
+        typer.echo(f"  {row['no_hits'] + row['weak']:>5}  {row['query']}  (senast {row['last_day']})")
 
 
 _KIND_NAMES = {"program": "program", "title": "titel", "heading": "rubrik", "term": "ord"}

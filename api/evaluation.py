@@ -22,6 +22,8 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from api.service import VaksamService
 from ingest.blocks import Block, ParsedDocument
 from ingest.chunking import chunk_document
 from ingest.cleaning import clean_document
+from ingest.metadata import program_names
 from ingest.pipeline import encode_passages
 from ingest.preparation import make_passages
 from search.metrics import contains_gold, hit_at_k, mean, ndcg_at_k, recall_at_k, reciprocal_rank
@@ -39,6 +42,8 @@ from search.rerank.sentence_window import SentenceWindowReranker
 from search.searcher import Searcher
 from search.settings import Settings
 from search.store import QdrantStore
+from search.suggestions.expansion import QueryExpander
+from search.suggestions.live import LiveWords
 
 K = 10
 
@@ -198,23 +203,25 @@ def _beir_document(record: dict) -> ParsedDocument:
     return ParsedDocument(path=Path(record["_id"]), blocks=blocks, title=title or record["_id"])
 
 
-def evaluate_beir(
-    service: VaksamService, folder: Path, progress: bool = True, variants: list[Variant] | None = None
-) -> list[EvalReport]:
-    """nDCG@10, recall@10 and MRR@10 on a BEIR folder, indexed once into a throwaway embedded
-    collection and searched in each of ``variants`` (default: the configured mode)."""
-    from tqdm import tqdm
-
+def read_beir(folder: Path) -> tuple[list[dict], dict[str, str], dict[str, dict[str, float]]]:
+    """A BEIR folder's corpus records, queries (id -> text) and qrels (query id -> {doc id: gain})."""
     for name in ("corpus.jsonl", "queries.jsonl"):
         if not (folder / name).exists():
             raise ValueError(f"{folder}: missing {name} (expected a BEIR folder)")
     corpus = _read_jsonl(folder / "corpus.jsonl")
     queries = {q["_id"]: q["text"] for q in _read_jsonl(folder / "queries.jsonl")}
-    qrels = _read_qrels(folder)
+    return corpus, queries, _read_qrels(folder)
+
+
+@contextmanager
+def beir_index(service: VaksamService, corpus: list[dict], progress: bool = True) -> Iterator[Searcher]:
+    """A searcher over ``corpus`` indexed into a throwaway embedded collection, the way ingest
+    would index it (cleaned, chunked, embedded, optimised), with the product's query expansion
+    (typos per ``typo_tolerance``, the synonym file) over that collection's own words."""
+    from tqdm import tqdm
+
     encoder = service.encoder
     settings = service.settings
-    variants = variants or [Variant(settings.search_mode.value, settings.search_mode, None)]
-
     with tempfile.TemporaryDirectory(prefix="vaksam-beir-") as tmp:
         beir_settings = Settings(
             **{
@@ -253,14 +260,26 @@ def evaluate_beir(
                 )
                 store.replace_document(doc, passages, vectors)
             store.optimize()  # search the index as `vaksam ingest` leaves it (HNSW built)
-            searcher = Searcher.from_settings(encoder, store, service.sparse_encoder, settings, service.reranker)
-            reports = [_search_beir(searcher, v, queries, qrels, folder.name, progress) for v in variants]
+            words = LiveWords(store, service.sparse_encoder.analyzer, program_names)
+            expander = QueryExpander(words, service.synonyms, typos=settings.typo_tolerance)
+            yield Searcher.from_settings(encoder, store, service.sparse_encoder, settings, service.reranker, expander)
         finally:
             store.close()
-    return reports
 
 
-def _search_beir(
+def evaluate_beir(
+    service: VaksamService, folder: Path, progress: bool = True, variants: list[Variant] | None = None
+) -> list[EvalReport]:
+    """nDCG@10, recall@10 and MRR@10 on a BEIR folder, indexed once into a throwaway embedded
+    collection and searched in each of ``variants`` (default: the configured mode)."""
+    corpus, queries, qrels = read_beir(folder)
+    settings = service.settings
+    variants = variants or [Variant(settings.search_mode.value, settings.search_mode, None)]
+    with beir_index(service, corpus, progress) as searcher:
+        return [search_beir(searcher, v, queries, qrels, folder.name, progress) for v in variants]
+
+
+def search_beir(
     searcher: Searcher, variant: Variant, queries: dict[str, str], qrels: dict, name: str, progress: bool
 ) -> EvalReport:
     from tqdm import tqdm

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
+from api.citations import Reference
 from api.uploads import STALE_AFTER_S, locked_folder, remove_stale_temporaries
 from ingest.metadata import program_names
 from ingest.pipeline import Ingestor, IngestSummary
@@ -38,6 +39,7 @@ from search.suggestions.live import LiveWords
 from search.suggestions.synonyms import SynonymFile
 
 MAX_OFFSET = 500
+MAX_CITED = 100
 MAX_SUGGEST_CHARS = 200
 
 
@@ -233,6 +235,27 @@ class VaksamService:
             raise QueryError(f"the text is {len(text)} characters; the limit is {MAX_SUGGEST_CHARS}")
         self.check_index()
         return self.words.current().completer.complete(text, limit)
+
+    def references(self, passage_ids: list[str], base_url: str) -> tuple[list[Reference], list[str]]:
+        """References for the passages, in the order given (repeats dropped), and the ids not in the
+        index. ``base_url`` is where the page lives, for the permalinks (``/?passage=<id>``)."""
+        if not passage_ids:
+            raise QueryError("name at least one passage id (ids=...)")
+        ids = list(dict.fromkeys(passage_ids))
+        if len(ids) > MAX_CITED:
+            raise QueryError(f"at most {MAX_CITED} passages can be cited at once, not {len(ids)}")
+        for passage_id in ids:
+            try:
+                uuid.UUID(passage_id)
+            except ValueError:
+                raise QueryError(f"{passage_id!r} is not a passage id (a UUID)") from None
+        passages = {i: p for i in ids if (p := self.store.get_passage(i)) is not None}
+        documents = self.store.get_documents({p.document_id for p in passages.values()})
+        base = base_url.rstrip("/")
+        references = [
+            Reference.of(p, documents.get(p.document_id), f"{base}/?passage={p.id}") for p in passages.values()
+        ]
+        return references, [i for i in ids if i not in passages]
 
     def similar(self, passage_id: str, limit: int = 10) -> list[ScoredPassage] | None:
         """Passages of other documents like this one; None for an unknown passage id."""

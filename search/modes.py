@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class _Choice(StrEnum):
+class Choice(StrEnum):
     """A StrEnum whose error for an unknown value lists the valid ones."""
 
     @classmethod
@@ -14,7 +14,7 @@ class _Choice(StrEnum):
         raise ValueError(f"{value!r} is not a valid {cls.__name__}; valid values: {valid}")
 
 
-class SearchMode(_Choice):
+class SearchMode(Choice):
     """Which retrievers answer a query.
 
     * ``dense``: the e5 passage vector and the best-sentence vector;
@@ -27,7 +27,7 @@ class SearchMode(_Choice):
     HYBRID = "hybrid"
 
 
-class Fusion(_Choice):
+class Fusion(Choice):
     """How hybrid search turns per-signal scores into one ranking (see ``search/fusion.py``)."""
 
     WEIGHTED = "weighted"
@@ -35,7 +35,7 @@ class Fusion(_Choice):
     DBSF = "dbsf"
 
 
-class GroupBy(_Choice):
+class GroupBy(Choice):
     """How a result list may be grouped: ``document`` gives each document's best passages together;
     ``organisation`` gives each organisation's documents in date order, each with its best passages
     (precedents: "Vem har gjort det före oss?")."""
@@ -44,14 +44,14 @@ class GroupBy(_Choice):
     ORGANISATION = "organisation"
 
 
-class SortOrder(_Choice):
+class SortOrder(Choice):
     """The order of hits: ``relevance`` (the default) or ``date`` (the relevant ones, newest first)."""
 
     RELEVANCE = "relevance"
     DATE = "date"
 
 
-class RerankMode(_Choice):
+class RerankMode(Choice):
     """The reranking stage: ``none`` (default), ``cross-encoder`` (needs a configured local model),
     or ``sentence-window`` (the e5 model re-scoring windows of adjacent sentences)."""
 
@@ -60,7 +60,7 @@ class RerankMode(_Choice):
     SENTENCE_WINDOW = "sentence-window"
 
 
-class IndexEngine(_Choice):
+class IndexEngine(Choice):
     """The embedded engine behind ``data/index`` (a Qdrant server, when configured, wins over both).
 
     * ``edge``: Qdrant's Rust engine in process (``qdrant-edge-py``), HNSW and payload indexes;
@@ -71,7 +71,7 @@ class IndexEngine(_Choice):
     LOCAL = "local"
 
 
-class EncoderBackend(_Choice):
+class EncoderBackend(Choice):
     """What runs the embedding model (see ``search/embedding/onnx_model.py`` for the numbers).
 
     * ``torch``: sentence-transformers on PyTorch, fp32;

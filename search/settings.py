@@ -162,6 +162,11 @@ class Settings(BaseSettings):
         description="Origins (https://intranet.example) whose pages may call the API and embed the widget; "
         "JSON list or comma-separated. Empty: the same origin only.",
     )
+    public_url: AnyHttpUrl | None = Field(
+        None,
+        description="The address users reach Vaksam at (https://vaksam.example), for permalinks in citations; "
+        "default: the address each request came to.",
+    )
     keys_file: Path = Field(Path("data/api-keys.json"), description="API keys (hashed) made with `vaksam keys create`.")
     read_requires_key: bool = Field(False, description="Require an API key for searches and reads too.")
     rate_limit: int = Field(
@@ -175,6 +180,13 @@ class Settings(BaseSettings):
         description="Proxies whose X-Forwarded-For names the real client (for rate limits and logs); "
         "comma-separated addresses, or * behind a trusted proxy only.",
     )
+    query_stats: bool = Field(
+        False,
+        description="Keep per-day counts of searches, and the questions that found nothing or only weak hits "
+        "(off: questions can hold case details; see api/query_stats.py).",
+    )
+    query_stats_days: int = Field(30, ge=1, le=3650, description="Days query statistics are kept.")
+    query_stats_file: Path = Field(Path("data/query-stats.sqlite"), description="Where query statistics are kept.")
     log_json: bool = Field(True, description="`vaksam serve` logs one JSON object per request, with its request id.")
 
     @field_validator("cors_origins", mode="before")
@@ -201,7 +213,7 @@ class Settings(BaseSettings):
     def _blank_path_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("qdrant_url", mode="before")
+    @field_validator("qdrant_url", "public_url", mode="before")
     @classmethod
     def _blank_url_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

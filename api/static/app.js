@@ -131,6 +131,12 @@ function renderHit(hit, position) {
   similarButton.addEventListener("click", () => toggleSimilar(hit, similarButton, similarBox));
   const openButton = el("button", { type: "button", class: "secondary" }, "Visa i dokumentet");
   openButton.addEventListener("click", () => openDocument(hit, openButton));
+  const collect = el("button", { type: "button", class: "secondary collect", "aria-pressed": String(inBasket(hit.id)), "data-id": hit.id }, "Samla");
+  collect.addEventListener("click", () => {
+    toggleBasket(hit);
+    collect.setAttribute("aria-pressed", String(inBasket(hit.id)));
+  });
+  const permalink = el("a", { href: `/?passage=${encodeURIComponent(hit.id)}`, class: "permalink" }, "Länk till passagen");
   return el(
     "li",
     { class: "hit" },
@@ -141,7 +147,7 @@ function renderHit(hit, position) {
       el("p", { class: "meta" }, documentMeta(hit.document, hit)),
       el("p", { class: "snippet" }, highlighted(hit.snippet, hit.highlights)),
       showScore.checked ? el("p", { class: "score" }, `Poäng ${hit.score.toFixed(3)}`) : null,
-      el("div", { class: "actions" }, openButton, similarButton),
+      el("div", { class: "actions" }, openButton, similarButton, collect, permalink),
       similarBox,
     ),
   );
@@ -266,6 +272,139 @@ $("clear-filters").addEventListener("click", () => {
 function navigate(next) {
   history.pushState(null, "", `${window.location.pathname}?${next.toString()}`);
   run();
+}
+
+// -- the basket: passages collected for a reference list, kept in this browser ----------------
+const BASKET_KEY = "vaksam.basket";
+
+function basket() {
+  try {
+    const items = JSON.parse(localStorage.getItem(BASKET_KEY) || "[]");
+    return Array.isArray(items) ? items.filter((i) => i && typeof i.id === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function saveBasket(items) {
+  try {
+    localStorage.setItem(BASKET_KEY, JSON.stringify(items));
+  } catch {
+    setStatus("Samlingen kunde inte sparas i webbläsaren.", true);
+  }
+  $("open-basket").textContent = `Samling (${items.length})`;
+}
+
+function inBasket(id) {
+  return basket().some((i) => i.id === id);
+}
+
+function toggleBasket(hit) {
+  const items = basket();
+  const at = items.findIndex((i) => i.id === hit.id);
+  if (at >= 0) items.splice(at, 1);
+  else items.push({ id: hit.id, title: hit.document.title, meta: documentMeta(hit.document, hit), snippet: hit.snippet });
+  saveBasket(items);
+  $("suggestion-status").textContent = at >= 0 ? "Borttagen ur samlingen." : "Tillagd i samlingen.";
+}
+
+function citeLink(ids, format) {
+  const query = new URLSearchParams({ format, download: "true" });
+  for (const id of ids) query.append("ids", id);
+  return `${API}/cite?${query}`;
+}
+
+async function renderBasket() {
+  const items = basket();
+  $("basket-empty").hidden = items.length > 0;
+  $("basket-export").hidden = !items.length;
+  $("basket-list").replaceChildren(
+    ...items.map((item) => {
+      const remove = el("button", { type: "button", class: "link-button" }, "Ta bort");
+      remove.addEventListener("click", () => {
+        saveBasket(basket().filter((i) => i.id !== item.id));
+        for (const b of document.querySelectorAll(".collect")) b.setAttribute("aria-pressed", String(inBasket(b.dataset.id)));
+        renderBasket();
+        $("close-basket").focus();
+      });
+      return el("li", {}, el("strong", {}, item.title), el("p", { class: "meta" }, item.meta || ""), el("p", {}, item.snippet || ""), remove);
+    }),
+  );
+  if (!items.length) return;
+  const ids = items.map((i) => i.id);
+  $("download-text").href = citeLink(ids, "text");
+  $("download-csl").href = citeLink(ids, "csl-json");
+  $("download-ris").href = citeLink(ids, "ris");
+  const references = $("basket-references");
+  references.textContent = "Hämtar referenserna …";
+  try {
+    const query = new URLSearchParams({ format: "text" });
+    for (const id of ids) query.append("ids", id);
+    const response = await fetch(`${API}/cite?${query}`);
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw Object.assign(new Error(body.detail || `HTTP ${response.status}`), { status: response.status });
+    }
+    references.textContent = await response.text();
+  } catch (error) {
+    references.textContent =
+      error.status === 404
+        ? `Någon passage finns inte längre i kunskapsbanken (${error.message}). Ta bort den ur samlingen.`
+        : describeError(error);
+  }
+}
+
+$("open-basket").addEventListener("click", () => {
+  lastFocus = $("open-basket");
+  renderBasket();
+  $("basket-view").showModal();
+  $("close-basket").focus();
+});
+$("close-basket").addEventListener("click", () => {
+  $("basket-view").close();
+});
+$("basket-view").addEventListener("close", () => {
+  if (lastFocus && lastFocus.isConnected) lastFocus.focus();
+  lastFocus = null;
+});
+$("clear-basket").addEventListener("click", () => {
+  saveBasket([]);
+  for (const b of document.querySelectorAll(".collect")) b.setAttribute("aria-pressed", "false");
+  renderBasket();
+  $("close-basket").focus();
+});
+$("copy-references").addEventListener("click", async () => {
+  try {
+    await navigator.clipboard.writeText($("basket-references").textContent);
+    $("suggestion-status").textContent = "Referenslistan är kopierad.";
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents($("basket-references"));
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    $("suggestion-status").textContent = "Markerad: kopiera med Ctrl+C.";
+  }
+});
+saveBasket(basket());
+
+/** ``/?passage=<id>``: a permalink opens the passage in its document. */
+async function openPermalink(id) {
+  setStatus("Hämtar passagen …");
+  try {
+    const passage = await getJSON(`/passages/${encodeURIComponent(id)}`);
+    const doc = passage.document || { id: passage.document_id, title: passage.document_id };
+    setStatus(`Passage ur ”${doc.title}”.`);
+    const hit = { ...passage, document: doc, text_highlights: [], snippet: passage.text };
+    hitList.replaceChildren(renderHit(hit, 0));
+    await openDocument(hit, hitList.querySelector("button"));
+  } catch (error) {
+    setStatus(
+      error.status === 404 || error.status === 422
+        ? "Passagen finns inte i kunskapsbanken längre. Sök efter den med några av dess ord."
+        : describeError(error),
+      true,
+    );
+  }
 }
 
 const KIND_LABELS = { program: "program", title: "titel", heading: "rubrik", term: "" };
@@ -417,6 +556,11 @@ async function run() {
   const chosen = filtersFrom(search);
   const filterQuery = new URLSearchParams(chosen);
   clearResults();
+  if (!q && search.get("passage")) {
+    $("result-tools").hidden = true;
+    filterBox.hidden = true;
+    return openPermalink(search.get("passage"));
+  }
   if (!q) {
     $("result-tools").hidden = true;
     setStatus("Skriv en fråga i sökrutan för att börja.");

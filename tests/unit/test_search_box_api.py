@@ -4,6 +4,7 @@ paging, sorting, recency, organisation time lines and notices, each with its 422
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -37,7 +38,7 @@ def box(tmp_path_factory, tiny_model_dir, tiny_encoder):
         (corpus / name).write_text(text, encoding="utf-8")
     synonyms = root / "synonyms.txt"
     synonyms.write_text("hedersvåld, hedersrelaterat våld och förtryck\nVIN => våld i nära relationer\n")
-    settings = tiny_settings(tiny_model_dir, root, synonyms_file=synonyms)
+    settings = tiny_settings(tiny_model_dir, root, synonyms_file=synonyms, rate_limit=0)
     service = VaksamService(settings, encoder=tiny_encoder)
     assert service.ingest([corpus], progress=False).indexed == 3
     yield service
@@ -190,3 +191,101 @@ def test_settings_name_the_synonym_file(monkeypatch):
         assert get_settings().synonyms_file is None
     finally:
         get_settings.cache_clear()
+
+
+def test_cite_gives_a_swedish_reference_list_csl_json_and_ris(client):
+    hit = client.get("/api/v1/search", params={"q": "beslutar att genomföra trygghetsvandringar"}).json()["hits"][0]
+    assert hit["document"]["title"] == "Beslut om trygghetsvandringar"
+    text = client.get("/api/v1/cite", params={"ids": [hit["id"], hit["id"]], "read": "2026-12-01"})
+    assert text.status_code == 200 and text.headers["content-type"].startswith("text/plain")
+    line = text.text.strip()
+    assert line.count("\n") == 0  # the same passage twice is one reference
+    assert line.startswith("Botkyrka kommun (2017). Beslut om trygghetsvandringar. Dnr KS/2017:290.")
+    assert f"/?passage={hit['id']} (hämtad 2026-12-01)." in line
+    csl = client.get("/api/v1/cite", params={"ids": hit["id"], "format": "csl-json", "read": "2026-12-01"})
+    item = csl.json()[0]
+    assert csl.headers["content-type"].startswith("application/vnd.citationstyles.csl+json")
+    assert item["author"] == [{"literal": "Botkyrka kommun"}] and item["issued"] == {"date-parts": [[2017, 9, 21]]}
+    assert item["number"] == "KS/2017:290" and item["accessed"] == {"date-parts": [[2026, 12, 1]]}
+    ris = client.get("/api/v1/cite", params={"ids": hit["id"], "format": "ris", "download": "true"})
+    assert ris.text.startswith("TY  - ") and "\nAU  - Botkyrka kommun\n" in ris.text and ris.text.endswith("ER  - \n")
+    assert ris.headers["content-disposition"] == 'attachment; filename="vaksam-referenser.ris"'
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({}, 422),
+        ({"ids": "not-a-uuid"}, 422),
+        ({"ids": "00000000-0000-0000-0000-000000000000"}, 404),
+        ({"ids": "00000000-0000-0000-0000-000000000000", "format": "bibtex"}, 422),
+        ({"ids": "00000000-0000-0000-0000-000000000000", "read": "igår"}, 422),
+        ({"ids": [f"00000000-0000-0000-0000-{i:012d}" for i in range(101)]}, 422),
+    ],
+)
+def test_bad_citation_requests_say_what_is_wrong(client, params, status):
+    response = client.get("/api/v1/cite", params=params)
+    assert response.status_code == status and response.json()["detail"]
+
+
+def test_permalinks_survive_re_indexing_an_unchanged_file(box, client):
+    hits = client.get("/api/v1/search", params={"q": "trygghetsvandringar", "limit": 5}).json()["hits"]
+    before = {h["id"]: h["text"] for h in hits}
+    folder = {d.source.rsplit("/", 1)[0] for d in box.documents()}.pop()
+    box.ingest([Path(folder)], progress=False, rebuild=True)  # a new index, same files
+    box.close()
+    for passage_id, text in before.items():
+        found = client.get(f"/api/v1/passages/{passage_id}")
+        assert found.status_code == 200 and found.json()["text"] == text
+
+
+def test_query_statistics_are_off_unless_turned_on(client, tmp_path, box):
+    assert client.get("/api/v1/stats/queries").status_code == 401  # an API key, always
+    from api.keys import KeyStore
+
+    key = KeyStore(box.settings.keys_file).create("admin")
+    off = client.get("/api/v1/stats/queries", headers={"X-API-Key": key})
+    assert off.status_code == 404 and "VAKSAM_QUERY_STATS" in off.json()["detail"]
+
+
+def test_query_statistics_count_searches_and_keep_only_weak_questions(box, tmp_path):
+    from api.keys import KeyStore
+
+    settings = box.settings.model_copy(update={"query_stats": True, "query_stats_file": tmp_path / "stats.sqlite"})
+    key = KeyStore(settings.keys_file).create("statistics")
+    with TestClient(create_app(settings=settings, service=box)) as c:
+        c.get("/api/v1/search", params={"q": "trygghetsvandringar"})
+        c.get("/api/v1/search", params={"q": "Trygghetsvandringar", "year_from": 2090})  # nothing found
+        c.get("/api/v1/search", params={"q": "trygghetsvandringar  ", "year_from": 2090})
+        c.get("/api/v1/search", params={"q": "trygghetsvandringar", "offset": 10})  # a next page: not counted
+        body = c.get("/api/v1/stats/queries", headers={"Authorization": f"Bearer {key}"}).json()
+        assert body["searches"] == 3 and body["no_hits"] == 2 and body["days"] == 30
+        assert body["queries"][0]["query"] == "trygghetsvandringar" and body["queries"][0]["no_hits"] == 2
+        assert c.get("/api/v1/stats/queries", params={"days": 0}, headers={"X-API-Key": key}).status_code == 422
+    assert (tmp_path / "stats.sqlite").exists()
+
+
+def test_query_statistics_forget_days_past_the_retention(tmp_path):
+    from datetime import date
+
+    from api.query_stats import QueryStats
+
+    stats = QueryStats(tmp_path / "s.sqlite", days=2)
+    stats.record("Hur bakar man kanelbullar?", hits=10, confidence="low", today=date(2026, 1, 1))
+    stats.record("Rutin vid våld", hits=3, confidence="high", today=date(2026, 1, 2))
+    stats.record("Vad är MVP?", hits=0, confidence="none", today=date(2026, 1, 3))
+    summary = stats.summary(today=date(2026, 1, 3))
+    assert (summary.searches, summary.no_hits, summary.weak) == (2, 1, 0)
+    assert [q["query"] for q in summary.queries] == ["vad ar mvp?"]  # folded; the weak one is gone with its day
+    assert stats.summary(days=1, today=date(2026, 1, 3)).searches == 1
+
+
+def test_the_cli_cites(box, monkeypatch):
+    monkeypatch.setattr("api.cli._service", lambda: _Reopened(box))
+    hit = box.search("beslutar att genomföra trygghetsvandringar", 1).hits[0]
+    out = CliRunner().invoke(cli_app, ["cite", hit.id, "--read", "2026-12-01"])
+    assert out.exit_code == 0 and out.output.startswith("Botkyrka kommun (2017). Beslut om trygghetsvandringar.")
+    out = CliRunner().invoke(cli_app, ["cite", hit.id, "-f", "ris"])
+    assert out.exit_code == 0 and "ER  - " in out.output
+    out = CliRunner().invoke(cli_app, ["cite", "00000000-0000-0000-0000-000000000000"])
+    assert out.exit_code == 1 and "no passage" in out.output

@@ -140,3 +140,41 @@ def test_the_widget_suggests_and_offers_a_correction(page, widget_sites):
     expect(box).to_have_value("hälsodagen på Fittja torg")
     expect(hint).to_be_hidden()
     assert page.errors == []
+
+
+def test_collected_passages_become_a_reference_list_and_permalinks_open_the_passage(page, vaksam):
+    page.goto(vaksam.url + "/?q=hälsodagen på Fittja torg")
+    first = page.locator(".hit").first
+    expect(first).to_be_visible()
+    collect = first.get_by_role("button", name="Samla")
+    collect.click()
+    expect(collect).to_have_attribute("aria-pressed", "true")
+    page.locator(".hit").nth(1).get_by_role("button", name="Samla").click()
+    basket = page.get_by_role("button", name="Samling (2)")
+    expect(basket).to_be_visible()
+    page.reload()  # the basket is kept in the browser
+    basket.click()
+    dialog = page.get_by_role("dialog", name="Samlade passager")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".basket-list li")).to_have_count(2)
+    references = dialog.locator("#basket-references")
+    expect(references).to_contain_text("Botkyrka kommun (2025). Yttrande Socialstyrelsen.")
+    expect(references).to_contain_text("(hämtad ")
+    ris = dialog.get_by_role("link", name="RIS (EndNote, Mendeley)").get_attribute("href")
+    assert ris.startswith("/api/v1/cite?format=ris&download=true&ids=")
+    with page.expect_download() as download:
+        dialog.get_by_role("link", name="CSL-JSON (Zotero)").click()
+    assert download.value.suggested_filename == "vaksam-referenser.json"
+    screenshot(page, "search-basket")
+    dialog.get_by_role("button", name="Ta bort").first.click()
+    expect(dialog.locator(".basket-list li")).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Samling (1)")).to_be_focused()
+
+    link = page.locator(".hit").first.get_by_role("link", name="Länk till passagen").get_attribute("href")
+    page.goto(vaksam.url + link)
+    document = page.get_by_role("dialog").filter(has=page.locator("#document-title"))
+    expect(document.locator(".current")).to_contain_text("Fittja")  # the passage, in its document
+    page.goto(vaksam.url + "/?passage=00000000-0000-0000-0000-000000000000")
+    expect(page.locator("#status")).to_contain_text("finns inte i kunskapsbanken")
+    assert page.errors == []
