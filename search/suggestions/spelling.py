@@ -4,9 +4,11 @@ A query word is taken for a misspelling only when nothing vouches for it:
 
 * the index holds it (folded, so "valdsprevention" is "våldsprevention" typed without å/ä/ö);
 * it is a compound whose parts the index holds ("skolvåld" when "skola" and "våld" occur);
-* it is an ordinary Swedish or English word (``wordfreq``: a Zipf frequency of at least
-  ``REAL_WORD_ZIPF``, about once in ten million words), so an English question or a word the
-  documents happen not to use is never "corrected" into a Swedish one;
+* it is an ordinary Swedish or English word (on ``wordfreq``'s small lists: a Zipf frequency of at
+  least 3, once in a million words), so an English question or a word the documents happen not
+  to use is never "corrected" into a Swedish one. The small lists (30k words a language) cost the
+  API 10 MB; the full ones, down to Zipf 1, cost 85 MB, more than the whole vocabulary of a
+  10k-passage index;
 * it is short (under ``MIN_LENGTH`` letters), holds a digit, or is a stop word.
 
 Its correction is the index word nearest in optimal-string-alignment distance (a swap of two
@@ -37,7 +39,7 @@ from search.text import fold
 
 MIN_LENGTH = 4
 LONG_WORD = 8  # from here on two edits are allowed
-REAL_WORD_ZIPF = 2.0
+REAL_WORD_ZIPF = 3.0  # the small lists hold nothing rarer
 MIN_HEAD = 3
 _DIGIT = re.compile(r"\d")
 
@@ -54,7 +56,7 @@ class Correction:
 def _ordinary_word(word: str) -> bool:
     from wordfreq import zipf_frequency
 
-    return any(zipf_frequency(word, language) >= REAL_WORD_ZIPF for language in ("sv", "en"))
+    return any(zipf_frequency(word, language, wordlist="small") >= REAL_WORD_ZIPF for language in ("sv", "en"))
 
 
 def allowed_edits(length: int) -> int:
