@@ -179,6 +179,7 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         svc.store  # open the index and load the model before the first request  # noqa: B018
         svc.encoder  # noqa: B018
         await run_in_threadpool(svc.recover)  # what a crash left half done, before serving
+        svc.words.warm()  # the vocabulary of suggestions and spelling, off the first search's path
         app.state.service = state["service"] = svc
         yield
         svc.close()

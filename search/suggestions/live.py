@@ -76,6 +76,19 @@ class LiveWords:
         log.info("index vocabulary: %d words in %.2f s", len(vocabulary), time.perf_counter() - started)
         return words
 
+    def warm(self) -> threading.Thread:
+        """Build the first vocabulary on a background thread (a server's start), so that the first
+        search does not pay for it; a search that comes first waits for it."""
+        thread = threading.Thread(target=self._warm, name="vaksam-vocabulary", daemon=True)
+        thread.start()
+        return thread
+
+    def _warm(self) -> None:
+        try:
+            self.current()
+        except Exception:  # noqa: BLE001 - the first search will build it again and report the error
+            log.exception("could not build the index vocabulary")
+
     def invalidate(self) -> None:
         """The index changed: the next call rebuilds (in the background once one exists)."""
         with self._lock:
