@@ -69,6 +69,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 from search.store import ScoredPassage
@@ -115,11 +116,12 @@ _ANSWER = {
 }
 
 
-def question_type(query: str) -> AnswerType | None:
-    """The kind of answer ``query`` asks for, or None for questions of what, why and how."""
+def question_type(query: str, *, references: bool = True) -> AnswerType | None:
+    """The kind of answer ``query`` asks for, or None for questions of what, why and how;
+    ``references=False`` never asks for a case number."""
     folded = fold(query)
     for kind, pattern in _QUESTION:
-        if pattern.search(folded):
+        if (references or kind is not AnswerType.REFERENCE) and pattern.search(folded):
             return kind
     return None
 
@@ -149,6 +151,7 @@ def _lifts(
     holds: Sequence[bool],
     kind: AnswerType,
     current: dict[int, float],
+    headings: bool = True,
 ) -> dict[int, float]:
     """Per item index: the score its group's topic (best passage without an answer) lends it.
 
@@ -161,7 +164,7 @@ def _lifts(
         topic = max((items[i].score for i in members if not holds[i]), default=None)
         holder = max(
             (i for i in members if holds[i]),
-            key=lambda i: (_heading_holds(items[i], kind), current.get(i, items[i].score)),
+            key=lambda i: (headings and _heading_holds(items[i], kind), current.get(i, items[i].score)),
             default=None,
         )
         if topic is not None and holder is not None and topic > current.get(holder, items[holder].score):
@@ -169,14 +172,16 @@ def _lifts(
     return lifts
 
 
-def _section_lifts(items: Sequence[ScoredPassage], holds: Sequence[bool], kind: AnswerType) -> dict[int, float]:
+def _section_lifts(
+    items: Sequence[ScoredPassage], holds: Sequence[bool], kind: AnswerType, headings: bool = True
+) -> dict[int, float]:
     """Per item index: the score it takes from its section's topic passage (see the module doc)."""
     sections: dict[tuple[str, tuple[str, ...]], list[int]] = defaultdict(list)
     for i, item in enumerate(items):
         key = _section_key(item)
         if key is not None:
             sections[key].append(i)
-    return _lifts(sections.values(), items, holds, kind, {})
+    return _lifts(sections.values(), items, holds, kind, {}, headings)
 
 
 MIN_NAME_WORDS = 3  # "Trygg i förorten"; two-word running heads are often the organisation ("Botkyrka kommun")
@@ -199,7 +204,12 @@ def _named_documents(items: Sequence[ScoredPassage], query: str) -> set[str]:
 
 
 def _document_lifts(
-    items: Sequence[ScoredPassage], holds: Sequence[bool], kind: AnswerType, query: str, lifted: dict[int, float]
+    items: Sequence[ScoredPassage],
+    holds: Sequence[bool],
+    kind: AnswerType,
+    query: str,
+    lifted: dict[int, float],
+    headings: bool = True,
 ) -> dict[int, float]:
     """Per item index: the score it takes from the best passage that holds no answer in a document
     the question names (see the module doc); ``lifted``, the section lifts, count as its score."""
@@ -208,21 +218,39 @@ def _document_lifts(
     for i, item in enumerate(items):
         if item.document is not None and item.document.id in named:
             members[item.document.id].append(i)
-    return _lifts(members.values(), items, holds, kind, lifted)
+    return _lifts(members.values(), items, holds, kind, lifted, headings)
 
 
-def answer_prior(items: Sequence[ScoredPassage], query: str, weight: float) -> list[ScoredPassage]:
+@dataclass(frozen=True)
+class AnswerRules:
+    """The parts of the answer prior, each of which can be switched off to judge it on its own:
+    ``sections`` (a holder takes its section's topic score), ``documents`` (the same across a
+    document the question names), ``references`` (the case-number question type) and ``headings``
+    (prefer a holder whose own heading holds the answer)."""
+
+    sections: bool = True
+    documents: bool = True
+    references: bool = True
+    headings: bool = True
+
+
+ALL_RULES = AnswerRules()
+
+
+def answer_prior(
+    items: Sequence[ScoredPassage], query: str, weight: float, rules: AnswerRules = ALL_RULES
+) -> list[ScoredPassage]:
     """``items`` (fused, best first) re-sorted with the answer-type prior; unchanged for untyped
     questions or ``weight`` 0. The signal ``answer`` (0 or 1) is recorded on each item, ``section``
     (the topic passage's score) on one that took its section's place, and ``document`` on one that
     took the place of a document the question names."""
-    kind = question_type(query) if weight else None
+    kind = question_type(query, references=rules.references) if weight else None
     if kind is None or len(items) < 2:
         return list(items)
     spread = max(i.score for i in items) - min(i.score for i in items)
     holds = [holds_answer(item.passage.text, kind) for item in items]
-    lifts = _section_lifts(items, holds, kind)
-    named = _document_lifts(items, holds, kind, query, lifts)
+    lifts = _section_lifts(items, holds, kind, rules.headings) if rules.sections else {}
+    named = _document_lifts(items, holds, kind, query, lifts, rules.headings) if rules.documents else {}
     out = []
     for i, (item, hit) in enumerate(zip(items, holds, strict=True)):
         signals = {**item.signals, "answer": float(hit)}

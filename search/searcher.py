@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from search.answer_types import AnswerType, answer_prior, holds_answer, question_type
+from search.answer_types import ALL_RULES, AnswerRules, AnswerType, answer_prior, holds_answer, question_type
 from search.confidence import Confidence, assess
 from search.embedding.encoder import Encoder
 from search.filters import FACET_FIELDS, SearchFilters
@@ -138,8 +138,10 @@ class Searcher:
         reranker: Reranker | None = None,
         rerank_depth: int = 20,
         expander: QueryExpander | None = None,
+        answer_rules: AnswerRules = ALL_RULES,
     ) -> None:
         self.expander = expander
+        self.answer_rules = answer_rules
         self.reranker = reranker
         self.rerank_depth = rerank_depth
         self.encoder = encoder
@@ -225,7 +227,7 @@ class Searcher:
             analyzer = self.sparse_encoder.analyzer
             stems = analyzer.stems(expansion.corrected(query))
             fused = proximity_prior(fused, stems, analyzer, self.proximity_weight)
-        ranked = deduplicate(answer_prior(fused, query, self.answer_weight))
+        ranked = deduplicate(answer_prior(fused, query, self.answer_weight, self.answer_rules))
         reranker = self.reranker if rerank is None or rerank is True else rerank or None
         if rerank is True and reranker is None:
             raise ValueError("no reranker is configured (VAKSAM_RERANK)")
@@ -275,7 +277,7 @@ class Searcher:
         sort = SortOrder(sort)
         expansion = self.expand(query) if mode is not SearchMode.DENSE else QueryExpansion()
         terms = self._query_terms(query, expansion)
-        kind = question_type(query) if self.answer_weight else None
+        kind = question_type(query, references=self.answer_rules.references) if self.answer_weight else None
         grouped = group_by is not None
         wanted = max(self.candidates, limit * group_size * OVERFETCH) if grouped else offset + limit + 1
         if sort is SortOrder.DATE or recency:

@@ -1,0 +1,161 @@
+"""Every ranking prior judged on and off, on the dev questions, the held-out real-corpus questions and
+SweQuAD-MC, with paired significance (ranx, Fisher's randomisation test), in one run.
+
+A prior earns its place by a significant gain on a set it was not chosen on and no significant loss
+on any: the dev questions are the set most priors were designed on, so their gains there prove little
+(DEVELOPERS.md). Each row switches one prior off (or one tolerance), all else as in production.
+
+    .venv/bin/python benchmarks/priors.py --queries ../shared/eval/dev_queries.jsonl \\
+        --held-out eval/real_queries.jsonl --held-out-index /tmp/real --beir ../shared/eval/swequad_mc
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from ranx import Qrels, Run, compare
+
+from api.evaluation import beir_index, load_queries, read_beir
+from api.service import VaksamService
+from search.metrics import contains_gold
+from search.searcher import Searcher
+from search.settings import Settings
+
+K = 10
+METRICS = ["mrr@10", "ndcg@10", "hit_rate@1", "hit_rate@5"]
+MAX_P = 0.05
+
+
+def _rules(**change) -> Callable[[Searcher], None]:
+    def apply(searcher: Searcher) -> None:
+        searcher.answer_rules = replace(searcher.answer_rules, **change)
+
+    return apply
+
+
+def _attribute(name: str, value) -> Callable[[Searcher], None]:
+    def apply(searcher: Searcher) -> None:
+        if name == "typos":
+            searcher.expander.typos = value
+        else:
+            setattr(searcher, name, value)
+
+    return apply
+
+
+VARIANTS: dict[str, Callable[[Searcher], None] | None] = {
+    "production": None,
+    "no proximity": _attribute("proximity_weight", 0.0),
+    "no answer prior (all of it)": _attribute("answer_weight", 0.0),
+    "no section lift": _rules(sections=False),
+    "no document lift": _rules(documents=False),
+    "no reference type": _rules(references=False),
+    "no heading preference": _rules(headings=False),
+    "no typo tolerance": _attribute("typos", False),
+}
+
+
+@contextmanager
+def variant(searcher: Searcher, change: Callable[[Searcher], None] | None):
+    saved = (searcher.proximity_weight, searcher.answer_weight, searcher.answer_rules, searcher.expander.typos)
+    if change is not None:
+        change(searcher)
+    try:
+        yield searcher
+    finally:
+        searcher.proximity_weight, searcher.answer_weight, searcher.answer_rules, searcher.expander.typos = saved
+
+
+def gold_runs(service: VaksamService, path: Path) -> tuple[Qrels, dict[str, Run], float]:
+    """Qrels (every passage holding a gold string) and one run per variant for a question file."""
+    questions = load_queries(path)
+    texts = {p.id: p.text for p in service.store.live_passages()}
+    qrels = {q["id"]: {pid: 1 for pid, t in texts.items() if contains_gold(t, q["gold"])} for q in questions}
+    runs, started = {}, time.perf_counter()
+    for name, change in VARIANTS.items():
+        with variant(service.searcher, change) as searcher:
+            run = {}
+            for q in questions:
+                ranked = searcher.ranked(service.check_query(q["query"]), K)
+                run[q["id"]] = {item.passage.id: float(K - r) for r, item in enumerate(ranked)} or {"-": 0.0}
+        runs[name] = Run(run, name=name)
+    return Qrels(qrels), runs, time.perf_counter() - started
+
+
+def beir_runs(searcher: Searcher, queries: dict[str, str], qrels: dict) -> dict[str, Run]:
+    runs = {}
+    for name, change in VARIANTS.items():
+        with variant(searcher, change):
+            run = {}
+            for qid in qrels:
+                ranked: list[str] = []
+                for item in searcher.ranked(queries[qid], 5 * K):
+                    for doc_id in (item.passage.document_id, *item.passage.also_in):
+                        if doc_id not in ranked:
+                            ranked.append(doc_id)
+                run[qid] = {d: float(5 * K - r) for r, d in enumerate(ranked[:K])} or {"-": 0.0}
+        runs[name] = Run(run, name=name)
+    return runs
+
+
+def table(title: str, qrels: Qrels, runs: dict[str, Run]) -> list[str]:
+    report = compare(qrels, list(runs.values()), metrics=METRICS, stat_test="fisher", max_p=MAX_P).to_dict()
+    base = report["production"]
+    lines = [f"\n{title}", "| variant | " + " | ".join(METRICS) + " |", "|---" * (len(METRICS) + 1) + "|"]
+    for name in runs:
+        cells = []
+        for metric in METRICS:
+            score = report[name]["scores"][metric]
+            if name == "production":
+                cells.append(f"{score:.3f}")
+                continue
+            p = base["comparisons"][name][metric]
+            delta = score - base["scores"][metric]
+            mark = " *" if p < MAX_P else ""
+            cells.append(f"{score:.3f} ({delta:+.3f}, p {p:.3f}){mark}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=Path, required=True, help="dev questions over data/index")
+    parser.add_argument("--held-out", type=Path, help="held-out questions over --held-out-index")
+    parser.add_argument("--held-out-index", type=Path)
+    parser.add_argument("--beir", type=Path)
+    args = parser.parse_args()
+    out: list[str] = ["(* = p < .05 against production, Fisher's randomisation test, paired by question)"]
+    sets = [("dev", args.queries, Settings())]
+    if args.held_out and args.held_out_index:
+        sets.append(("held out (real corpus)", args.held_out, Settings(qdrant_path=args.held_out_index)))
+    for label, path, settings in sets:
+        service = VaksamService(settings)
+        try:
+            qrels, runs, seconds = gold_runs(service, path)
+            out += table(f"{label}: {path.name}, {len(qrels.qrels)} questions ({seconds:.0f} s)", qrels, runs)
+        finally:
+            service.close()
+        print("\n".join(out), flush=True)
+        out = []
+    if args.beir:
+        service = VaksamService(Settings())
+        try:
+            corpus, queries, qrels = read_beir(args.beir)
+            with beir_index(service, corpus, progress=False) as searcher:
+                runs = beir_runs(searcher, queries, qrels)
+            graded = {q: {d: int(s) for d, s in docs.items()} for q, docs in qrels.items() if q in queries}
+            out += table(f"SweQuAD-MC: {len(graded)} questions", Qrels(graded), runs)
+        finally:
+            service.close()
+    print("\n".join(out))
+    print(json.dumps({"variants": list(VARIANTS)}))
+
+
+if __name__ == "__main__":
+    main()
