@@ -233,6 +233,16 @@ class AnswerRules:
     references: bool = True
     headings: bool = True
 
+    @classmethod
+    def named(cls, names: Iterable[str]) -> AnswerRules:
+        """The rules listed by name (``VAKSAM_ANSWER_RULES``); the others are off."""
+        names = set(names)
+        unknown = names - set(cls.__dataclass_fields__)
+        if unknown:
+            valid = ", ".join(cls.__dataclass_fields__)
+            raise ValueError(f"unknown answer rule(s) {', '.join(sorted(unknown))}; valid rules: {valid}")
+        return cls(**{name: name in names for name in cls.__dataclass_fields__})
+
 
 ALL_RULES = AnswerRules()
 

@@ -132,7 +132,7 @@ class Searcher:
         mode: SearchMode = SearchMode.HYBRID,
         fusion: Fusion = Fusion.WEIGHTED,
         dense_weight: float = 0.5,
-        answer_weight: float = 0.15,
+        answer_weight: float = 0.0,
         proximity_weight: float = 0.5,
         candidates: int = 100,
         reranker: Reranker | None = None,
@@ -173,6 +173,7 @@ class Searcher:
             fusion=settings.fusion,
             dense_weight=settings.dense_weight,
             answer_weight=settings.answer_weight,
+            answer_rules=AnswerRules.named(settings.answer_rules),
             proximity_weight=settings.proximity_weight,
             candidates=settings.candidates,
             reranker=reranker,
@@ -277,7 +278,9 @@ class Searcher:
         sort = SortOrder(sort)
         expansion = self.expand(query) if mode is not SearchMode.DENSE else QueryExpansion()
         terms = self._query_terms(query, expansion)
-        kind = question_type(query, references=self.answer_rules.references) if self.answer_weight else None
+        # the snippet leans to a sentence holding the asked-for answer whether or not the prior ranks by it:
+        # it chooses what a hit shows, not which hits come first
+        kind = question_type(query)
         grouped = group_by is not None
         wanted = max(self.candidates, limit * group_size * OVERFETCH) if grouped else offset + limit + 1
         if sort is SortOrder.DATE or recency:

@@ -37,11 +37,12 @@ def test_offsets_point_into_the_document(corpus_service):
 @pytest.mark.parametrize(
     ("mode", "mrr", "hit5"),
     [
-        # Measured MRR@10 / hit@5 (vaksam eval --compare): dense .838 / .875, sparse .891 / .958,
-        # hybrid .943 / .958. Thresholds sit a little under.
-        (SearchMode.DENSE, 0.79, 0.83),
-        (SearchMode.SPARSE, 0.85, 0.92),
-        (SearchMode.HYBRID, 0.90, 0.92),
+        # Measured MRR@10 / hit@5 (vaksam eval --compare), with the answer prior off since it gained nothing
+        # on held-out questions (benchmarks/priors.py): dense .711 / .792, sparse .719 / .792, hybrid .737 /
+        # .875. Thresholds sit a little under.
+        (SearchMode.DENSE, 0.68, 0.75),
+        (SearchMode.SPARSE, 0.69, 0.75),
+        (SearchMode.HYBRID, 0.70, 0.83),
     ],
 )
 def test_dev_questions_regression(corpus_service, mode, mrr, hit5):

@@ -442,3 +442,31 @@ def test_the_snippet_is_the_sentence_that_answers_never_the_bare_heading():
     # Shared words still count most: two of them beat the answer's one.
     shared = best_sentence(text, {"vuxennarvaron", "trygghet"}, answers=counts, headings=headings)
     assert shared.startswith("Vuxennärvaron")
+
+
+def test_each_part_of_the_answer_prior_can_be_switched_off():
+    """A holder of a count in another section than the topic passage of a council's minutes: the
+    section lift moves it first, and nothing moves it with the sections rule off; the case-number
+    type and the named rules follow their switches."""
+    from search.answer_types import AnswerRules, AnswerType, answer_prior, question_type
+
+    def item(text: str, score: float, section: list[str]) -> ScoredPassage:
+        passage = PassageRecord(
+            id=text, document_id="minutes", index=0, text=text, start=0, end=1, language="sv", section=section
+        )
+        return ScoredPassage(score, passage, None, {})
+
+    topic = item("Nämnden behandlade simskolan för nyanlända.", 1.0, ["§ 12 Simskola", "Ärendet"])
+    count = item("Kursen hade 18 deltagare i år.", 0.5, ["§ 12 Simskola", "Uppföljning"])
+    filler = item("Övrigt.", 0.0, [])
+    question = "Hur många deltog i simskolan?"
+    assert answer_prior([topic, count, filler], question, 0.1)[0].passage.id == count.passage.id
+    off = answer_prior([topic, count, filler], question, 0.1, AnswerRules(sections=False))
+    assert off[0].passage.id == topic.passage.id and "section" not in off[1].signals
+    assert question_type("Vilket diarienummer har beslutet?") is AnswerType.REFERENCE
+    assert question_type("Vilket diarienummer har beslutet?", references=False) is None
+    assert AnswerRules.named(["sections"]) == AnswerRules(
+        sections=True, documents=False, references=False, headings=False
+    )
+    with pytest.raises(ValueError, match="valid rules: sections, documents, references, headings"):
+        AnswerRules.named(["sections", "typos"])

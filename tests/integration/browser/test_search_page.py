@@ -25,10 +25,10 @@ def test_a_swedish_question_finds_its_document(page, vaksam):
     first = page.locator(".hit").first
     expect(first.locator("h3")).to_have_text("Yttrande Socialstyrelsen")
     expect(page.locator("#status")).to_contain_text("träffar för")
-    # The count ("lockade cirka 300 personer") comes first and shares no word with the question; the
-    # passage that names the day does, and its matched words are marked.
-    expect(first.locator(".snippet")).to_contain_text("300 personer")
+    # The passage that names the day comes first with its words marked; the count of visitors
+    # ("lockade cirka 300 personer") shares no word with the question and is among the ten hits.
     expect(page.locator(".hit .snippet mark").first).to_be_visible()
+    expect(page.locator(".hit .snippet").filter(has_text="300 personer").first).to_be_visible()
     assert "Hälsodagen" in first.locator(".meta").inner_text()  # section path shown
     assert parse_qs(urlparse(page.url).query)["q"] == [QUESTION]  # the search can be bookmarked
     assert page.locator(".score").count() == 0  # scores only when asked for

@@ -17,7 +17,6 @@ def test_widget_searches_from_an_allowed_origin(page, widget_sites, vaksam):
     expect(hits.first).to_be_visible()
     assert hits.count() == 3  # limit="3"
     expect(hits.first.locator("a.title")).to_have_text("Yttrande Socialstyrelsen")
-    expect(hits.first).to_contain_text("300 personer")  # the answer, which shares no word with the question
     expect(hits.locator("mark").first).to_be_visible()  # the hits that share words have them marked
     link = page.locator("vaksam-search a.all")
     assert link.get_attribute("href").startswith(vaksam.url + "/?q=")
