@@ -554,6 +554,12 @@ def evaluate(
     beir: Annotated[Path | None, typer.Option(help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/).")] = None,
     compare: Annotated[bool, typer.Option(help="Run dense, sparse, hybrid and hybrid+rerank side by side.")] = False,
     mode: Annotated[SearchMode | None, typer.Option(help="Search mode (default: the configured one).")] = None,
+    as_files: Annotated[
+        bool,
+        typer.Option(
+            "--as-files", help="With --beir: index the pages as text files through ingest (headings, duplicates)."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     details: Annotated[bool, typer.Option(help="With --json: include every query.")] = False,
 ) -> None:
@@ -573,7 +579,7 @@ def evaluate(
         if beir:
             # on a BEIR set the offline reranker would take hours; it runs there only when configured
             variants = compare_variants(service, offline_rerank=False) if compare else single
-            reports += evaluate_beir(service, beir, progress=not as_json, variants=variants)
+            reports += evaluate_beir(service, beir, progress=not as_json, variants=variants, as_files=as_files)
     except (ValueError, OSError, StoreError, ModelNotAvailableError) as exc:
         _fail(str(exc))
     finally:

@@ -267,20 +267,85 @@ def beir_index(service: VaksamService, corpus: list[dict], progress: bool = True
             store.close()
 
 
+@contextmanager
+def beir_files_index(service: VaksamService, corpus: list[dict]) -> Iterator[tuple[Searcher, dict[str, str]]]:
+    """``corpus`` written as text files (a page's title, then its paragraphs) and indexed by the same
+    ingest as any folder, so the parser finds the pages' headings and twin pages are recorded as
+    duplicates, as they would be for a user. Yields the searcher and the map from Vaksam's document
+    ids to the corpus's ids."""
+    with tempfile.TemporaryDirectory(prefix="vaksam-beir-files-") as tmp:
+        folder = Path(tmp) / "pages"
+        folder.mkdir()
+        names: dict[str, str] = {}
+        for n, record in enumerate(corpus):
+            name = f"{n:06d}.txt"
+            names[name] = str(record["_id"])
+            title = (record.get("title") or "").strip()
+            text = (record.get("text") or "").replace("\r\n", "\n")
+            (folder / name).write_text(f"{title}\n\n{text}\n" if title else text, encoding="utf-8")
+        settings = Settings(
+            **{
+                **service.settings.model_dump(),
+                "qdrant_path": Path(tmp) / "index",
+                "qdrant_url": None,
+                "index_process": None,
+                "collection": "beirfiles",
+                "uploads_dir": Path(tmp) / "uploads",
+                "query_stats": False,
+            }
+        )
+        files = VaksamService(settings, encoder=service.encoder)
+        try:
+            files.ingest([folder], progress=False)
+            ids = {doc.id: names[Path(doc.source).name] for doc in files.documents() if Path(doc.source).name in names}
+            yield files.searcher, ids
+        finally:
+            files.close()
+
+
 def evaluate_beir(
-    service: VaksamService, folder: Path, progress: bool = True, variants: list[Variant] | None = None
+    service: VaksamService,
+    folder: Path,
+    progress: bool = True,
+    variants: list[Variant] | None = None,
+    as_files: bool = False,
 ) -> list[EvalReport]:
     """nDCG@10, recall@10 and MRR@10 on a BEIR folder, indexed once into a throwaway embedded
-    collection and searched in each of ``variants`` (default: the configured mode)."""
+    collection and searched in each of ``variants`` (default: the configured mode). ``as_files``
+    indexes the pages as text files through ingest (:func:`beir_files_index`) instead."""
     corpus, queries, qrels = read_beir(folder)
     settings = service.settings
     variants = variants or [Variant(settings.search_mode.value, settings.search_mode, None)]
+    if as_files:
+        with beir_files_index(service, corpus) as (searcher, ids):
+            name = f"{folder.name} as files"
+            return [search_beir(searcher, v, queries, qrels, name, progress, ids) for v in variants]
     with beir_index(service, corpus, progress) as searcher:
         return [search_beir(searcher, v, queries, qrels, folder.name, progress) for v in variants]
 
 
+def beir_ranking(scored: list, ids: dict[str, str] | None = None) -> list[str]:
+    """The corpus ids a ranked list of passages stands for, best first: a text several pages hold
+    is one hit naming them all (``also_in``, and the duplicates ingest recorded); ``ids`` maps
+    Vaksam's document ids to the corpus's when they differ."""
+    ranked: list[str] = []
+    for item in scored:
+        twins = item.document.duplicates if item.document is not None else []
+        for doc_id in (item.passage.document_id, *item.passage.also_in, *twins):
+            name = ids.get(doc_id, doc_id) if ids is not None else doc_id
+            if name not in ranked:
+                ranked.append(name)
+    return ranked
+
+
 def search_beir(
-    searcher: Searcher, variant: Variant, queries: dict[str, str], qrels: dict, name: str, progress: bool
+    searcher: Searcher,
+    variant: Variant,
+    queries: dict[str, str],
+    qrels: dict,
+    name: str,
+    progress: bool,
+    ids: dict[str, str] | None = None,
 ) -> EvalReport:
     from tqdm import tqdm
 
@@ -292,11 +357,7 @@ def search_beir(
         started = time.perf_counter()
         scored = searcher.ranked(queries[qid], 5 * K, mode=variant.mode, rerank=variant.rerank)
         ms = (time.perf_counter() - started) * 1000
-        ranked: list[str] = []
-        for item in scored:  # a text several pages hold is one hit naming them all (also_in)
-            for doc_id in (item.passage.document_id, *item.passage.also_in):
-                if doc_id not in ranked:
-                    ranked.append(doc_id)
+        ranked = beir_ranking(scored, ids)
         gains = [relevant.get(d, 0.0) for d in ranked]
         metrics = {
             "ndcg@10": ndcg_at_k(gains, list(relevant.values()), K),

@@ -28,8 +28,9 @@ from pathlib import Path
 import numpy as np
 from ranx import Qrels, Run, compare, evaluate
 
-from api.evaluation import beir_index, load_queries, read_beir
+from api.evaluation import beir_files_index, beir_index, beir_ranking, load_queries, read_beir
 from api.service import VaksamService
+from search.answer_types import ALL_RULES, AnswerRules
 from search.metrics import contains_gold
 from search.searcher import Searcher
 from search.settings import Settings
@@ -37,13 +38,6 @@ from search.settings import Settings
 K = 10
 METRICS = ["mrr@10", "ndcg@10", "hit_rate@1", "hit_rate@5"]
 MAX_P = 0.05
-
-
-def _rules(**change) -> Callable[[Searcher], None]:
-    def apply(searcher: Searcher) -> None:
-        searcher.answer_rules = replace(searcher.answer_rules, **change)
-
-    return apply
 
 
 def _attribute(name: str, value) -> Callable[[Searcher], None]:
@@ -56,14 +50,25 @@ def _attribute(name: str, value) -> Callable[[Searcher], None]:
     return apply
 
 
+def _answer_prior(rules: AnswerRules) -> Callable[[Searcher], None]:
+    def apply(searcher: Searcher) -> None:
+        searcher.answer_weight = 0.15
+        searcher.answer_rules = rules
+
+    return apply
+
+
+# Each variant changes one thing from production: a prior that is on is switched off, one that is off
+# (the answer prior, since it gained nothing held out) is switched on as it was before.
 VARIANTS: dict[str, Callable[[Searcher], None] | None] = {
     "production": None,
     "no proximity": _attribute("proximity_weight", 0.0),
-    "no answer prior (all of it)": _attribute("answer_weight", 0.0),
-    "no section lift": _rules(sections=False),
-    "no document lift": _rules(documents=False),
-    "no reference type": _rules(references=False),
-    "no heading preference": _rules(headings=False),
+    "answer prior on, all four parts": _answer_prior(ALL_RULES),
+    "answer prior on, no section lift": _answer_prior(replace(ALL_RULES, sections=False)),
+    "answer prior on, no document lift": _answer_prior(replace(ALL_RULES, documents=False)),
+    "answer prior on, no reference type": _answer_prior(replace(ALL_RULES, references=False)),
+    "answer prior on, no heading preference": _answer_prior(replace(ALL_RULES, headings=False)),
+    "answer prior on, base lift only": _answer_prior(AnswerRules.named([])),
     "no typo tolerance": _attribute("typos", False),
 }
 
@@ -95,17 +100,15 @@ def gold_runs(service: VaksamService, path: Path) -> tuple[Qrels, dict[str, Run]
     return Qrels(qrels), runs, time.perf_counter() - started
 
 
-def beir_runs(searcher: Searcher, queries: dict[str, str], qrels: dict) -> dict[str, Run]:
+def beir_runs(
+    searcher: Searcher, queries: dict[str, str], qrels: dict, ids: dict[str, str] | None = None
+) -> dict[str, Run]:
     runs = {}
     for name, change in VARIANTS.items():
         with variant(searcher, change):
             run = {}
             for qid in qrels:
-                ranked: list[str] = []
-                for item in searcher.ranked(queries[qid], 5 * K):
-                    for doc_id in (item.passage.document_id, *item.passage.also_in):
-                        if doc_id not in ranked:
-                            ranked.append(doc_id)
+                ranked = beir_ranking(searcher.ranked(queries[qid], 5 * K), ids)
                 run[qid] = {d: float(5 * K - r) for r, d in enumerate(ranked[:K])} or {"-": 0.0}
         runs[name] = Run(run, name=name)
     return runs
@@ -150,6 +153,9 @@ def main() -> None:
     parser.add_argument("--held-out", type=Path, help="held-out questions over --held-out-index")
     parser.add_argument("--held-out-index", type=Path)
     parser.add_argument("--beir", type=Path)
+    parser.add_argument(
+        "--as-files", action="store_true", help="also SweQuAD-MC's pages as text files through ingest (headings)"
+    )
     args = parser.parse_args()
     out: list[str] = [
         "(p: sign-flip randomisation test, t: ranx's paired t-test, both against production, paired by question;"
@@ -171,10 +177,16 @@ def main() -> None:
         service = VaksamService(Settings())
         try:
             corpus, queries, qrels = read_beir(args.beir)
+            graded = {q: {d: int(s) for d, s in docs.items()} for q, docs in qrels.items() if q in queries}
             with beir_index(service, corpus, progress=False) as searcher:
                 runs = beir_runs(searcher, queries, qrels)
-            graded = {q: {d: int(s) for d, s in docs.items()} for q, docs in qrels.items() if q in queries}
             out += table(f"SweQuAD-MC: {len(graded)} questions", Qrels(graded), runs)
+            print("\n".join(out), flush=True)
+            out = []
+            if args.as_files:
+                with beir_files_index(service, corpus) as (searcher, ids):
+                    runs = beir_runs(searcher, queries, qrels, ids)
+                out += table(f"SweQuAD-MC as text files: {len(graded)} questions", Qrels(graded), runs)
         finally:
             service.close()
     print("\n".join(out))
