@@ -52,6 +52,9 @@ from search.suggestions.expansion import QueryExpander, QueryExpansion
 from search.text import best_sentence, fold, has_words
 
 OVERFETCH = 2
+# The settings' own defaults, so a Searcher built by hand ranks as a configured one does (it once
+# proposed 100 candidates where the settings said 50).
+_DEFAULTS = {name: field.default for name, field in Settings.model_fields.items()}
 FACET_DEPTH = 100
 _TOKEN = re.compile(r"[a-z0-9]+")
 _SEPARATOR = "|"  # never in a compact text (only a-z and 0-9)
@@ -129,14 +132,14 @@ class Searcher:
         store: QdrantStore,
         sparse_encoder: SparseEncoder | None = None,
         *,
-        mode: SearchMode = SearchMode.HYBRID,
-        fusion: Fusion = Fusion.WEIGHTED,
-        dense_weight: float = 0.5,
-        answer_weight: float = 0.0,
-        proximity_weight: float = 0.5,
-        candidates: int = 100,
+        mode: SearchMode = _DEFAULTS["search_mode"],
+        fusion: Fusion = _DEFAULTS["fusion"],
+        dense_weight: float = _DEFAULTS["dense_weight"],
+        answer_weight: float = _DEFAULTS["answer_weight"],
+        proximity_weight: float = _DEFAULTS["proximity_weight"],
+        candidates: int = _DEFAULTS["candidates"],
         reranker: Reranker | None = None,
-        rerank_depth: int = 20,
+        rerank_depth: int = _DEFAULTS["rerank_depth"],
         expander: QueryExpander | None = None,
         answer_rules: AnswerRules = ALL_RULES,
     ) -> None:
