@@ -22,10 +22,12 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from api.service import VaksamService
 from ingest.blocks import Block, ParsedDocument
@@ -177,6 +179,30 @@ def evaluate_queries(
     return EvalReport(name, len(details), overall, by_kind, statistics.median(d.ms for d in details), details)
 
 
+def sign_flip_p(a: Sequence[float], b: Sequence[float], rounds: int = 20_000, seed: int = 0) -> float:
+    """Two-sided p of a paired sign-flip randomisation test of mean(b - a), over per-question scores
+    of two configurations (seeded, so a rerun gives the same p)."""
+    diff = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    if not diff.any():
+        return 1.0
+    signs = np.random.default_rng(seed).choice([-1.0, 1.0], size=(rounds, len(diff)))
+    return float((np.abs((signs * diff).mean(axis=1)) >= abs(diff.mean()) - 1e-12).mean())
+
+
+def _throwaway_settings(settings: Settings, folder: Path, collection: str, **changes) -> Settings:
+    """``settings`` pointed at an embedded index in ``folder``, never at the user's server or index."""
+    return Settings(
+        **{
+            **settings.model_dump(),
+            "qdrant_path": folder,
+            "qdrant_url": None,
+            "index_process": None,
+            "collection": collection,
+            **changes,
+        }
+    )
+
+
 def _read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
@@ -223,15 +249,7 @@ def beir_index(service: VaksamService, corpus: list[dict], progress: bool = True
     encoder = service.encoder
     settings = service.settings
     with tempfile.TemporaryDirectory(prefix="vaksam-beir-") as tmp:
-        beir_settings = Settings(
-            **{
-                **settings.model_dump(),
-                "qdrant_path": Path(tmp),
-                "qdrant_url": None,
-                "index_process": None,
-                "collection": "beir",
-            }
-        )
+        beir_settings = _throwaway_settings(settings, Path(tmp), "beir")
         store = QdrantStore.from_settings(beir_settings)
         try:
             store.ensure_collections(encoder.name, encoder.dimension)
@@ -283,16 +301,8 @@ def beir_files_index(service: VaksamService, corpus: list[dict]) -> Iterator[tup
             title = (record.get("title") or "").strip()
             text = (record.get("text") or "").replace("\r\n", "\n")
             (folder / name).write_text(f"{title}\n\n{text}\n" if title else text, encoding="utf-8")
-        settings = Settings(
-            **{
-                **service.settings.model_dump(),
-                "qdrant_path": Path(tmp) / "index",
-                "qdrant_url": None,
-                "index_process": None,
-                "collection": "beirfiles",
-                "uploads_dir": Path(tmp) / "uploads",
-                "query_stats": False,
-            }
+        settings = _throwaway_settings(
+            service.settings, Path(tmp) / "index", "beirfiles", uploads_dir=Path(tmp) / "uploads", query_stats=False
         )
         files = VaksamService(settings, encoder=service.encoder)
         try:

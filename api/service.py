@@ -249,11 +249,13 @@ class VaksamService:
                 uuid.UUID(passage_id)
             except ValueError:
                 raise QueryError(f"{passage_id!r} is not a passage id (a UUID)") from None
-        passages = {i: p for i in ids if (p := self.store.get_passage(i)) is not None}
+        passages = self.store.get_passages(ids)
         documents = self.store.get_documents({p.document_id for p in passages.values()})
         base = base_url.rstrip("/")
         references = [
-            Reference.of(p, documents.get(p.document_id), f"{base}/?passage={p.id}") for p in passages.values()
+            Reference.of(p, documents.get(p.document_id), f"{base}/?passage={p.id}")
+            for i in ids
+            if (p := passages.get(i)) is not None
         ]
         return references, [i for i in ids if i not in passages]
 

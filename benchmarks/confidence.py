@@ -52,7 +52,7 @@ def flagged(service: VaksamService, questions: list[str]) -> list[tuple[str, str
     rows = []
     for q in questions:
         scored = service.searcher.ranked(q, 10)
-        confidence, dense, coverage = service.searcher._confidence(scored, q)
+        confidence, dense, coverage = service.searcher.confidence(scored, q)
         rows.append((q, confidence.value, dense, coverage))
     return rows
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from ranx import Qrels, Run, compare, evaluate
 
-from api.evaluation import beir_files_index, beir_index, beir_ranking, load_queries, read_beir
+from api.evaluation import beir_files_index, beir_index, beir_ranking, load_queries, read_beir, sign_flip_p
 from api.service import VaksamService
 from search.answer_types import ALL_RULES, AnswerRules
 from search.metrics import contains_gold
@@ -112,15 +112,6 @@ def beir_runs(
                 run[qid] = {d: float(5 * K - r) for r, d in enumerate(ranked[:K])} or {"-": 0.0}
         runs[name] = Run(run, name=name)
     return runs
-
-
-def sign_flip_p(a: np.ndarray, b: np.ndarray, rounds: int = 20_000, seed: int = 0) -> float:
-    """Two-sided p of a paired sign-flip randomisation test of mean(b - a)."""
-    diff = b - a
-    if not diff.any():
-        return 1.0
-    signs = np.random.default_rng(seed).choice([-1.0, 1.0], size=(rounds, len(diff)))
-    return float((np.abs((signs * diff).mean(axis=1)) >= abs(diff.mean()) - 1e-12).mean())
 
 
 def table(title: str, qrels: Qrels, runs: dict[str, Run]) -> list[str]:

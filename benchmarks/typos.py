@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from api.evaluation import Variant, beir_index, evaluate_queries, load_queries, read_beir, search_beir
+from api.evaluation import Variant, beir_index, evaluate_queries, load_queries, read_beir, search_beir, sign_flip_p
 from api.service import VaksamService
 from search.lexical.analyzer import stop_words
 from search.modes import SearchMode
@@ -72,17 +72,6 @@ def with_typos(query: str, rng: random.Random, every: bool) -> str:
     for match in sorted(chosen, key=lambda m: -m.start()):
         query = query[: match.start()] + typo(match.group(), rng) + query[match.end() :]
     return query
-
-
-def paired_p(a: list[float], b: list[float], rounds: int = 10_000, seed: int = 0) -> float:
-    """Two-sided p-value of a paired sign-flip randomisation test of mean(b - a)."""
-    diff = np.asarray(b) - np.asarray(a)
-    if not diff.any():
-        return 1.0
-    rng = np.random.default_rng(seed)
-    signs = rng.choice([-1.0, 1.0], size=(rounds, len(diff)))
-    observed = abs(diff.mean())
-    return float((np.abs((signs * diff).mean(axis=1)) >= observed - 1e-12).mean())
 
 
 def dev_scores(service: VaksamService, path: Path, tolerant: bool) -> dict[str, list[float]]:
@@ -139,7 +128,8 @@ def main() -> None:
     print(f"\n{'set':12}{'queries':18}{'metric':9}{'off':>8}{'on':>8}{'on-off':>8}{'p':>8}")
     for data, name, metric, off, on in rows:
         gain = np.mean(on) - np.mean(off)
-        print(f"{data:12}{name:18}{metric:9}{np.mean(off):8.3f}{np.mean(on):8.3f}{gain:+8.3f}{paired_p(off, on):8.3f}")
+        p = sign_flip_p(off, on, rounds=10_000)
+        print(f"{data:12}{name:18}{metric:9}{np.mean(off):8.3f}{np.mean(on):8.3f}{gain:+8.3f}{p:8.3f}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ Usage::
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 
 from search.recency import document_date
 from search.records import Hit, HitGroup, OrganisationGroup, TimelineEntry
@@ -57,11 +58,9 @@ def group_by_organisation(
     groups = []
     for name, documents in list(organisations.items())[:limit]:
         # oldest first, undated last; a document's place otherwise follows its relevance
-        ordered = sorted(
-            enumerate(documents),
-            key=lambda d: (document_date(d[1][0]) is None, document_date(d[1][0]) or 0, d[0]),
-        )
-        entries = [_entry([m for m in members], hit) for _, members in ordered]
+        dates = [document_date(members[0]) for members in documents]
+        order = sorted(range(len(documents)), key=lambda n: (dates[n] is None, dates[n] or date.min, n))
+        entries = [_entry(documents[n], hit) for n in order]
         _link(entries)
         groups.append(OrganisationGroup(organisation=name, score=documents[0][0].score, documents=entries))
     return groups

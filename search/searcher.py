@@ -302,7 +302,7 @@ class Searcher:
             scored = recency_prior(scored, recency)
         if sort is SortOrder.DATE:
             scored = by_date(scored)
-        confidence, _, _ = self._confidence(scored, query)
+        confidence, _, _ = self.confidence(scored, query)
         hit = lambda item: self.hit(item, terms, kind)  # noqa: E731
         groups = organisations = None
         has_more = False
@@ -339,7 +339,9 @@ class Searcher:
         correction = self.expander.did_you_mean(query) if self.expander is not None else None
         return SpellingSuggestion(text=correction.text, words=correction.words) if correction else None
 
-    def _confidence(self, scored: list[ScoredPassage], query: str) -> tuple[Confidence, float | None, float | None]:
+    def confidence(self, scored: list[ScoredPassage], query: str) -> tuple[Confidence, float | None, float | None]:
+        """How sure a ranked list is of answering ``query``, with the best cosine and word share
+        it was judged on (:mod:`search.confidence`)."""
         analyzer = self.sparse_encoder.analyzer if self.sparse_encoder is not None else None
         return assess(scored, analyzer.terms(query) if analyzer else [], analyzer)
 

@@ -462,12 +462,16 @@ class QdrantStore:
         sparse = SparseVector(list(lexical.indices), list(lexical.values)) if lexical is not None else None
         return PassageRecord(**found[0].payload), np.asarray(vectors[DENSE], dtype=np.float32), sparse
 
-    @_reading
     def get_passage(self, passage_id: str) -> PassageRecord | None:
-        if not self.engine.exists(self.collection):
-            return None
-        found = self.engine.retrieve(self.collection, [passage_id])
-        return PassageRecord(**found[0].payload) if found else None
+        return self.get_passages([passage_id]).get(passage_id)
+
+    @_reading
+    def get_passages(self, passage_ids: Iterable[str]) -> dict[str, PassageRecord]:
+        """Several passages in one request (a basket of them to cite), by id; unknown ids are left out."""
+        ids = list(dict.fromkeys(passage_ids))
+        if not ids or not self.engine.exists(self.collection):
+            return {}
+        return {str(r.id): PassageRecord(**r.payload) for r in self.engine.retrieve(self.collection, ids)}
 
     @_reading
     def document_passages(self, document_id: str) -> list[PassageRecord]:

@@ -211,8 +211,7 @@ async function openDocument(hit, opener) {
 }
 
 /** Focus back on the button that opened the dialog, unless the reader has already moved on. */
-function returnFocus() {
-  const dialog = $("document-view");
+function returnFocus(dialog = $("document-view")) {
   const active = document.activeElement;
   const lost = !active || active === document.body || dialog.contains(active);
   if (lost && lastFocus && lastFocus.isConnected) lastFocus.focus();
@@ -229,7 +228,7 @@ $("close-document").addEventListener("click", closeDocument);
 // The close event comes a task after the dialog closed (Escape): by then a fast reader may have
 // tabbed on, and focusing the opener unconditionally pulled them back (1 run in 10 in the browser
 // tests). Chrome has already restored focus itself; this only catches focus that was lost.
-$("document-view").addEventListener("close", returnFocus);
+$("document-view").addEventListener("close", () => returnFocus());
 
 function renderFilters(facets, chosen) {
   filterFields.replaceChildren();
@@ -308,8 +307,10 @@ function toggleBasket(hit) {
   $("suggestion-status").textContent = at >= 0 ? "Borttagen ur samlingen." : "Tillagd i samlingen.";
 }
 
-function citeLink(ids, format) {
-  const query = new URLSearchParams({ format, download: "true" });
+/** ``/api/v1/cite`` for the passages ``ids`` in ``format`` (a download when ``download``). */
+function citeLink(ids, format, download = true) {
+  const query = new URLSearchParams({ format });
+  if (download) query.set("download", "true");
   for (const id of ids) query.append("ids", id);
   return `${API}/cite?${query}`;
 }
@@ -338,9 +339,7 @@ async function renderBasket() {
   const references = $("basket-references");
   references.textContent = "Hämtar referenserna …";
   try {
-    const query = new URLSearchParams({ format: "text" });
-    for (const id of ids) query.append("ids", id);
-    const response = await fetch(`${API}/cite?${query}`);
+    const response = await fetch(citeLink(ids, "text", false));
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
       throw Object.assign(new Error(body.detail || `HTTP ${response.status}`), { status: response.status });
@@ -363,10 +362,7 @@ $("open-basket").addEventListener("click", () => {
 $("close-basket").addEventListener("click", () => {
   $("basket-view").close();
 });
-$("basket-view").addEventListener("close", () => {
-  if (lastFocus && lastFocus.isConnected) lastFocus.focus();
-  lastFocus = null;
-});
+$("basket-view").addEventListener("close", () => returnFocus($("basket-view")));
 $("clear-basket").addEventListener("click", () => {
   saveBasket([]);
   for (const b of document.querySelectorAll(".collect")) b.setAttribute("aria-pressed", "false");

@@ -22,13 +22,12 @@ Usage::
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from search.suggestions.live import LiveWords
 from search.suggestions.spelling import Correction
 from search.suggestions.synonyms import SynonymExpansion, SynonymFile
-from search.suggestions.vocabulary import words_of
+from search.suggestions.vocabulary import replace_words, words_of
 from search.text import fold
 
 TOLERANT_LENGTH = 6
@@ -44,9 +43,7 @@ class QueryExpansion:
 
     def corrected(self, query: str) -> str:
         """The query with the tolerated typos replaced: the word sequence proximity compares."""
-        for typed, fixed in self.corrections.items():
-            query = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", fixed, query)
-        return query
+        return replace_words(query, self.corrections)
 
     def added_text(self) -> str:
         """The words the lexical query gains, to be looked up and highlighted."""

@@ -121,9 +121,3 @@ class LiveWords:
         with self._lock:
             self._words = words
             self._checked = time.monotonic()
-
-    def wait(self) -> None:
-        """Wait for a rebuild in progress (tests, and commands that exit right after an ingest)."""
-        building = self._building
-        if building is not None:
-            building.join()

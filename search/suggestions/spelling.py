@@ -34,7 +34,7 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
 
 from search.lexical.analyzer import SwedishAnalyzer
-from search.suggestions.vocabulary import Vocabulary, words_of
+from search.suggestions.vocabulary import Vocabulary, replace_words, words_of
 from search.text import fold
 
 MIN_LENGTH = 4
@@ -136,12 +136,8 @@ class SpellingCorrector:
     def correct_query(self, query: str) -> Correction | None:
         """The query with each misspelled word replaced, or None when every word is vouched for."""
         changed: dict[str, str] = {}
-        text = query
         for word in dict.fromkeys(words_of(query)):
             fixed = self.correct_word(word)
-            if fixed is None:
-                continue
-            shown = fixed.capitalize() if word[:1].isupper() else fixed
-            changed[word] = shown
-            text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", shown, text)
-        return Correction(text=text, words=changed) if changed else None
+            if fixed is not None:
+                changed[word] = fixed.capitalize() if word[:1].isupper() else fixed
+        return Correction(text=replace_words(query, changed), words=changed) if changed else None

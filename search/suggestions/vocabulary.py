@@ -54,6 +54,14 @@ def words_of(text: str) -> list[str]:
     return [w for w in _WORD.findall(text) if MIN_WORD <= len(w) <= MAX_WORD]
 
 
+def replace_words(text: str, replacements: Mapping[str, str]) -> str:
+    """``text`` with each whole word that ``replacements`` names replaced ("modelen" -> "modellen",
+    never inside "modelenheter")."""
+    for word, replacement in replacements.items():
+        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", replacement, text)
+    return text
+
+
 def folded_phrase(text: str) -> str:
     return " ".join(fold(w) for w in words_of(text))
 
