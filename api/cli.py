@@ -552,7 +552,9 @@ def model() -> None:
 def evaluate(
     queries: Annotated[Path | None, typer.Option(help="JSON lines of questions with gold strings.")] = None,
     beir: Annotated[Path | None, typer.Option(help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/).")] = None,
-    compare: Annotated[bool, typer.Option(help="Run dense, sparse, hybrid and hybrid+rerank side by side.")] = False,
+    compare: Annotated[
+        bool, typer.Option(help="Run dense, sparse and hybrid (and hybrid+rerank when configured) side by side.")
+    ] = False,
     mode: Annotated[SearchMode | None, typer.Option(help="Search mode (default: the configured one).")] = None,
     as_files: Annotated[
         bool,
@@ -572,13 +574,10 @@ def evaluate(
     reports = []
     try:
         chosen = mode or service.settings.search_mode
-        single = [Variant(chosen.value, chosen, None)]
+        variants = compare_variants(service) if compare else [Variant(chosen.value, chosen)]
         if queries:
-            variants = compare_variants(service) if compare else single
             reports += [evaluate_queries(service, queries, variant=v) for v in variants]
         if beir:
-            # on a BEIR set the offline reranker would take hours; it runs there only when configured
-            variants = compare_variants(service, offline_rerank=False) if compare else single
             reports += evaluate_beir(service, beir, progress=not as_json, variants=variants, as_files=as_files)
     except (ValueError, OSError, StoreError, ModelNotAvailableError) as exc:
         _fail(str(exc))

@@ -39,8 +39,6 @@ from ingest.preparation import make_passages
 from search.metrics import contains_gold, hit_at_k, mean, ndcg_at_k, recall_at_k, reciprocal_rank
 from search.modes import SearchMode
 from search.records import DocumentRecord
-from search.rerank.base import Reranker
-from search.rerank.sentence_window import SentenceWindowReranker
 from search.searcher import Searcher
 from search.settings import Settings
 from search.store import QdrantStore
@@ -128,21 +126,19 @@ class Variant:
 
     label: str
     mode: SearchMode
-    rerank: Reranker | bool = False
+    rerank: bool = False
 
 
-def compare_variants(service: VaksamService, offline_rerank: bool = True) -> list[Variant]:
-    """dense, sparse, hybrid and hybrid+rerank. The reranker is the configured one; without one,
-    the offline sentence-window reranker built from the same e5 model when ``offline_rerank``
-    (it embeds ~100 sentence windows per query: seconds per query on two cores)."""
-    reranker = service.reranker or (SentenceWindowReranker(service.encoder) if offline_rerank else None)
+def compare_variants(service: VaksamService) -> list[Variant]:
+    """dense, sparse and hybrid, and hybrid with the configured reranker when there is one."""
+    reranker = service.reranker
     variants = [
         Variant("dense", SearchMode.DENSE),
         Variant("sparse", SearchMode.SPARSE),
         Variant("hybrid", SearchMode.HYBRID),
     ]
     if reranker is not None:
-        variants.append(Variant(f"hybrid+{reranker.name}", SearchMode.HYBRID, reranker))
+        variants.append(Variant(f"hybrid+{reranker.name}", SearchMode.HYBRID, True))
     return variants
 
 
@@ -154,7 +150,7 @@ def evaluate_queries(
     service.check_index()
     all_texts = [p.text for doc in service.documents() for p in service.document_passages(doc.id)]
     variant = variant or Variant(
-        (mode or service.settings.search_mode).value, SearchMode(mode or service.settings.search_mode), None
+        (mode or service.settings.search_mode).value, SearchMode(mode or service.settings.search_mode)
     )
     details = []
     for item in queries:
@@ -325,7 +321,7 @@ def evaluate_beir(
     indexes the pages as text files through ingest (:func:`beir_files_index`) instead."""
     corpus, queries, qrels = read_beir(folder)
     settings = service.settings
-    variants = variants or [Variant(settings.search_mode.value, settings.search_mode, None)]
+    variants = variants or [Variant(settings.search_mode.value, settings.search_mode)]
     if as_files:
         with beir_files_index(service, corpus) as (searcher, ids):
             name = f"{folder.name} as files"

@@ -28,11 +28,11 @@ from search.embedding.encoder import Encoder
 from search.filters import SearchFilters
 from search.lexical.sparse import SparseEncoder, sparse_encoder_from_settings
 from search.modes import GroupBy, SearchMode, SortOrder
+from search.ranking import Reranker, ScoredPassage, load_reranker
 from search.records import DocumentRecord, PassageRecord, SearchResult
-from search.rerank import Reranker, load_reranker
 from search.searcher import Searcher
 from search.settings import Settings
-from search.store import QdrantStore, ScoredPassage
+from search.store import QdrantStore
 from search.suggestions.completion import Completion
 from search.suggestions.expansion import QueryExpander
 from search.suggestions.live import LiveWords
@@ -87,7 +87,7 @@ class VaksamService:
     @cached_property
     def reranker(self) -> Reranker | None:
         """The configured reranker (None when off); loading it needs no index."""
-        return load_reranker(self.settings, self.encoder)
+        return load_reranker(self.settings)
 
     @cached_property
     def words(self) -> LiveWords:

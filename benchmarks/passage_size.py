@@ -1,11 +1,11 @@
-"""Choose the passage size (and whether to embed title/section context) by measurement.
+"""Choose the passage size by measurement.
 
-For every combination, the bundled corpus is indexed into a throwaway embedded
+For every size, the bundled corpus is indexed into a throwaway embedded
 index and evaluated on the dev questions; with ``--beir`` the BEIR folder too.
 Run from the project root::
 
     .venv/bin/python benchmarks/passage_size.py --queries ../shared/eval/dev_queries.jsonl \
-        --beir ../shared/eval/swequad_mc --sizes 96 128 160 200 256 --context both
+        --beir ../shared/eval/swequad_mc --sizes 96 128 160 200 256
 """
 
 from __future__ import annotations
@@ -27,33 +27,29 @@ def main() -> None:
     parser.add_argument("--beir", type=Path)
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))
     parser.add_argument("--sizes", type=int, nargs="+", default=[96, 128, 160, 200, 256])
-    parser.add_argument("--context", choices=["on", "off", "both"], default="both")
     args = parser.parse_args()
 
     base = Settings()
     encoder = Encoder.load(base)
-    contexts = {"on": [True], "off": [False], "both": [False, True]}[args.context]
     rows = []
     for size in args.sizes:
-        for context in contexts:
-            with tempfile.TemporaryDirectory() as tmp:
-                settings = Settings(qdrant_path=Path(tmp), passage_tokens=size, embed_context=context)
-                service = VaksamService(settings, encoder=encoder)
-                summary = service.ingest([args.corpus], progress=False)
-                dev = evaluate_queries(service, args.queries)
-                row = {
-                    "tokens": size,
-                    "context": context,
-                    "passages": summary.passages,
-                    "ingest_s": round(summary.seconds, 1),
-                    **{f"dev_{k}": v for k, v in dev.metrics.items()},
-                }
-                if args.beir:
-                    beir = evaluate_beir(service, args.beir, progress=False)
-                    row.update({f"beir_{k}": v for k, v in beir.metrics.items()})
-                service.close()
-            rows.append(row)
-            print(json.dumps(row), flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(qdrant_path=Path(tmp), passage_tokens=size)
+            service = VaksamService(settings, encoder=encoder)
+            summary = service.ingest([args.corpus], progress=False)
+            dev = evaluate_queries(service, args.queries)
+            row = {
+                "tokens": size,
+                "passages": summary.passages,
+                "ingest_s": round(summary.seconds, 1),
+                **{f"dev_{k}": v for k, v in dev.metrics.items()},
+            }
+            if args.beir:
+                reports = evaluate_beir(service, args.beir, progress=False)
+                row.update({f"beir_{k}": v for k, v in reports[0].metrics.items()})
+            service.close()
+        rows.append(row)
+        print(json.dumps(row), flush=True)
     keys = list(rows[0])
     print("\n" + " | ".join(keys))
     for row in rows:

@@ -22,7 +22,6 @@ import json
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,6 @@ from ranx import Qrels, Run, compare, evaluate
 
 from api.evaluation import beir_files_index, beir_index, beir_ranking, load_queries, read_beir, sign_flip_p
 from api.service import VaksamService
-from search.answer_types import ALL_RULES, AnswerRules
 from search.metrics import contains_gold
 from search.searcher import Searcher
 from search.settings import Settings
@@ -40,48 +38,35 @@ METRICS = ["mrr@10", "ndcg@10", "hit_rate@1", "hit_rate@5"]
 MAX_P = 0.05
 
 
-def _attribute(name: str, value) -> Callable[[Searcher], None]:
+def _without(stage: str) -> Callable[[Searcher], None]:
     def apply(searcher: Searcher) -> None:
-        if name == "typos":
-            searcher.expander.typos = value
-        else:
-            setattr(searcher, name, value)
+        searcher.pipeline = searcher.pipeline.without(stage)
 
     return apply
 
 
-def _answer_prior(rules: AnswerRules) -> Callable[[Searcher], None]:
-    def apply(searcher: Searcher) -> None:
-        searcher.answer_weight = 0.15
-        searcher.answer_rules = rules
-
-    return apply
+def _no_typos(searcher: Searcher) -> None:
+    searcher.expander.typos = False
 
 
-# Each variant changes one thing from production: a prior that is on is switched off, one that is off
-# (the answer prior, since it gained nothing held out) is switched on as it was before.
+# Each variant changes one thing from production. The answer-type prior and its four parts were judged
+# here too, switched on, until they were removed (benchmarks/README.md has that table).
 VARIANTS: dict[str, Callable[[Searcher], None] | None] = {
     "production": None,
-    "no proximity": _attribute("proximity_weight", 0.0),
-    "answer prior on, all four parts": _answer_prior(ALL_RULES),
-    "answer prior on, no section lift": _answer_prior(replace(ALL_RULES, sections=False)),
-    "answer prior on, no document lift": _answer_prior(replace(ALL_RULES, documents=False)),
-    "answer prior on, no reference type": _answer_prior(replace(ALL_RULES, references=False)),
-    "answer prior on, no heading preference": _answer_prior(replace(ALL_RULES, headings=False)),
-    "answer prior on, base lift only": _answer_prior(AnswerRules.named([])),
-    "no typo tolerance": _attribute("typos", False),
+    "no proximity": _without("proximity"),
+    "no typo tolerance": _no_typos,
 }
 
 
 @contextmanager
 def variant(searcher: Searcher, change: Callable[[Searcher], None] | None):
-    saved = (searcher.proximity_weight, searcher.answer_weight, searcher.answer_rules, searcher.expander.typos)
+    saved = (searcher.pipeline, searcher.expander.typos)
     if change is not None:
         change(searcher)
     try:
         yield searcher
     finally:
-        searcher.proximity_weight, searcher.answer_weight, searcher.answer_rules, searcher.expander.typos = saved
+        searcher.pipeline, searcher.expander.typos = saved
 
 
 def gold_runs(service: VaksamService, path: Path) -> tuple[Qrels, dict[str, Run], float]:

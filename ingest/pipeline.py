@@ -32,7 +32,7 @@ from ingest.cleaning.boilerplate import SITE_MIN_DOCUMENTS
 from ingest.duplicates import NEAR_DUPLICATE, SignatureIndex, covered, word_shingles
 from ingest.language import UNKNOWN
 from ingest.parsing import SUPPORTED_SUFFIXES
-from ingest.preparation import PreparedFile, ReadAhead, document_id_for, prepare_file, wait_for_warm_up
+from ingest.preparation import PreparedFile, document_id_for, prepare_file, wait_for_warm_up
 from search.embedding.encoder import Encoder
 from search.lexical.sparse import SparseEncoder
 from search.records import DocumentRecord, DocumentStatus, PassageRecord
@@ -41,7 +41,7 @@ from search.store import PassageVectors, QdrantStore
 from search.text import sentence_texts
 
 log = logging.getLogger(__name__)
-STAGES = ("parse", "clean", "chunk", "wait", "dedupe", "embed", "lexical", "write", "optimize")
+STAGES = ("parse", "clean", "chunk", "dedupe", "embed", "lexical", "write", "optimize")
 
 
 @dataclass
@@ -147,20 +147,6 @@ def display_path(path: Path) -> str:
         return str(resolved)
 
 
-def embedding_text(title: str | None, passage: PassageRecord, with_context: bool) -> str:
-    """What the model embeds: the passage, optionally led by its document title and section.
-
-    The stored and displayed text stays the passage alone; the context only helps the
-    vector say what the passage is about (a bare "Till mötet kom 40 personer."
-    means little without "Trygghetsvandring i Alby"). See ``benchmarks/passage_size.py``.
-    """
-    if not with_context:
-        return passage.text
-    context = [t for t in [title, *passage.section] if t]
-    deduped = [t for i, t in enumerate(context) if t not in context[:i]]
-    return (" – ".join(deduped) + "\n" + passage.text) if deduped else passage.text
-
-
 def lexical_context(title: str | None, passage: PassageRecord, running_heads: Sequence[str] = ()) -> str:
     """Title, running heads and headings, added to a passage's lexical vector (not its text or
     dense vector): a title repeated on every slide names the presentation each slide is from."""
@@ -190,7 +176,7 @@ def encode_passages(
     """
     timings = timings if timings is not None else Counter()
     t0 = time.perf_counter()
-    dense = encoder.encode_passages([embedding_text(title, p, settings.embed_context) for p in passages])
+    dense = encoder.encode_passages([p.text for p in passages])  # the passage alone: a title in front hurt e5-small
     sentences = None
     if settings.sentence_vectors:
         per_passage = [passage_sentences(p.text) for p in passages]
@@ -290,13 +276,10 @@ class Ingestor:
         files, problems, unsupported = discover(paths)
         summary = IngestSummary(files=len(files) + len(problems), failed=problems, unsupported=unsupported)
         bar = tqdm(files, desc="Indexerar", unit="fil", disable=not progress or None, leave=False)
-        self._known()  # the records are read before the read-ahead thread starts
         wait_for_warm_up()
-        with ReadAhead(files, self._plan, depth=self.settings.read_ahead) as ahead:
-            for path in bar:
-                bar.set_postfix_str(path.name[:40])
-                self._ingest_one(path, summary, ahead=ahead)
-        summary.stage_seconds["wait"] += ahead.waited
+        for path in bar:
+            bar.set_postfix_str(path.name[:40])
+            self._ingest_one(path, summary)
         if prune:
             summary.pruned = self.prune()
         self._reingest_orphans(summary)
@@ -310,11 +293,9 @@ class Ingestor:
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _ingest_one(
-        self, path: Path, summary: IngestSummary, *, force: bool = False, ahead: ReadAhead | None = None
-    ) -> None:
+    def _ingest_one(self, path: Path, summary: IngestSummary, *, force: bool = False) -> None:
         try:
-            outcome = self.ingest_file(path, force=force, timings=summary.stage_seconds, ahead=ahead)
+            outcome = self.ingest_file(path, force=force, timings=summary.stage_seconds)
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
             log.warning("failed to ingest %s: %s", path, exc)
             if not path.exists():  # moved or deleted while the run read it: nothing to record
@@ -352,8 +333,7 @@ class Ingestor:
 
     # -- one file ----------------------------------------------------------------------------
     def _plan(self, path: Path, force: bool = False) -> Callable[[], PreparedFile]:
-        """Preparing ``path``, with what it needs from the index read now, on the indexing thread
-        (the read-ahead thread never touches the index or the records)."""
+        """Preparing ``path``, with what it needs from the index (its record, the corpus's site boilerplate)."""
         doc_id = document_id_for(path)
         existing = self._known().get(doc_id)
         healthy = existing is not None and existing.error is None and not force and doc_id not in self._resume
@@ -373,30 +353,23 @@ class Ingestor:
         *,
         force: bool = False,
         timings: Counter[str] | None = None,
-        ahead: ReadAhead | None = None,
     ) -> tuple[int, int] | str | None:
         """Index one file. Returns (stored, shared) passage counts, the title of the document it
-        duplicates, or None when it was unchanged. ``ahead`` holds it prepared already (the run's
-        next file); it is read again when the index changed under it since it was queued."""
+        duplicates, or None when it was unchanged."""
         timings = timings if timings is not None else Counter()
-        prepared = ahead.take(path) if ahead is not None else None  # first: the queue goes in file order
-        prepare_now = ahead.now if ahead is not None else _call
         doc_id = document_id_for(path)
         existing = self._known().get(doc_id)
         resumed = doc_id in self._resume
         force = force or resumed
-        if prepared is None:
-            prepared = prepare_now(self._plan(path, force))
+        prepared = self._plan(path, force)()
         self._resume.discard(doc_id)
         # Nothing in the index can lean on a document it has never held (an interrupted first write
         # is in the journal, so "resumed"): its links and dependants need no lookup.
         fresh = existing is None and not resumed
         if not force and existing is not None and existing.content_hash == prepared.digest and existing.error is None:
             return None
-        if prepared.unchanged or not prepared.cleaned_with(self._site_prints(doc_id)):
-            # Found unchanged when queued but read now all the same (forced, or its record failed since),
-            # or queued before a footer it carries became site boilerplate.
-            prepared = prepare_now(self._plan(path, force=True))
+        if prepared.unchanged:  # found unchanged, but its record failed or it is forced: read it all the same
+            prepared = self._plan(path, force=True)()
         timings.update(prepared.seconds)
         parsed, report, metadata, text = prepared.parsed, prepared.report, prepared.metadata, prepared.text
         doc_language, passages, digest = prepared.language, prepared.passages, prepared.digest
@@ -632,10 +605,6 @@ class Ingestor:
             original = self._known()[doc.duplicate_of]
             original.duplicates = [d for d in original.duplicates if d != doc.id]
             self.store.put_document(original)
-
-
-def _call(job: Callable[[], PreparedFile]) -> PreparedFile:
-    return job()
 
 
 def _reason(exc: Exception) -> str:

@@ -1,21 +1,10 @@
 """Reading one file into passages, apart from the index: check, hash, parse, clean, chunk.
 
 Everything here depends only on the file, the settings and the tokenizer, plus one thing the
-index knows: the edge blocks other documents of the corpus repeat (``site_prints``). That is
-what lets :class:`ReadAhead` prepare the next files on a second thread while the current one is
-embedded.
-
-Why a thread pays on two cores: ONNX Runtime keeps both cores busy while it embeds (1.99 cores
-of CPU time per second of wall time), but preparing a file is single-threaded Python, so done in
-turn it leaves one core idle. Measured (one run, 430 files of the real corpus prepared while
-160 passages were embedded): preparing alone 8.7 s, embedding alone 12.1 s, both at once 14.0 s
-instead of 20.8 s in turn; the preparation cost a fifth of its own time. Most of it is Python
-that lets go of the lock while ONNX Runtime, lxml and the Rust tokenizer run.
-
-Once the preparing itself was cut (17.6 -> ~12 s for the real corpus), a whole ingest stopped
-gaining from the thread: ahead/in turn x1.01 and x1.02 at the median on the two machines measured: the
-embedding slows by about what the thread hides. So ``VAKSAM_READ_AHEAD`` defaults to 0 (in turn);
-the thread is there for a machine where the encoder leaves a core free (``VAKSAM_TORCH_THREADS``).
+index knows: the edge blocks other documents of the corpus repeat (``site_prints``), so the
+indexer (:mod:`ingest.pipeline`) can plan a file's preparation and keep it apart from its writes.
+Files are prepared in turn: preparing the next file on a second thread while the current one was
+embedded measured ahead/in turn x1.01 at the median on two cores (benchmarks/README.md).
 
 Usage::
 
@@ -31,9 +20,9 @@ import importlib
 import logging
 import threading
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Set
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import Counter
+from collections.abc import Callable, Set
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,8 +54,9 @@ def document_id_for(path: Path) -> str:
 def file_hash(path: Path, settings: Settings) -> str:
     """Content hash plus the settings that shape passages, so changing them re-ingests."""
     h = hashlib.sha256(
-        f"chunker={CHUNKER_VERSION};tokens={settings.passage_tokens};context={settings.embed_context};"
-        f"clean={settings.clean};sentences={settings.sentence_vectors};ngrams={settings.lexical_ngrams};"
+        # "context=False" and "ngrams=0" name options since removed; kept so existing indexes are not re-embedded
+        f"chunker={CHUNKER_VERSION};tokens={settings.passage_tokens};context=False;"
+        f"clean={settings.clean};sentences={settings.sentence_vectors};ngrams=0;"
         f"lexctx={settings.lexical_context_weight};".encode()
     )
     with path.open("rb") as fh:
@@ -142,12 +132,6 @@ class PreparedFile:
     @property
     def unchanged(self) -> bool:
         return self.passages is None
-
-    def cleaned_with(self, site_prints: Set[str]) -> bool:
-        """Whether these site prints clean the file as the ones it was prepared with did: only
-        prints of its own edge blocks can drop anything (see ``find_boilerplate``)."""
-        edges = set(self.report.edge_prints) if self.report else set()
-        return (self.site_prints & edges) == (set(site_prints) & edges)
 
 
 def prepare_file(
@@ -261,76 +245,3 @@ def wait_for_warm_up() -> None:
         warming.result()
     except Exception as exc:  # noqa: BLE001 - reading the files reports what is missing, per file
         log.warning("loading the parsers ahead failed (%s); each file loads what it needs", exc)
-
-
-class ReadAhead:
-    """Prepares files on one background thread, ``depth`` files ahead of the one being indexed.
-
-    Every preparation of a run goes through the one thread, in order (a file that must be read
-    again waits behind the ones already queued), so the parsers never run on two threads at once.
-    ``depth=0`` prepares each file only when it is asked for, on the caller's thread.
-
-    Usage::
-
-        with ReadAhead(files, plan, depth=2) as ahead:
-            for path in files:
-                prepared = ahead.take(path)  # raises the file's own error
-    """
-
-    def __init__(self, files: Iterable[Path], plan: Callable[[Path], Callable[[], PreparedFile]], depth: int) -> None:
-        self._plan = plan
-        self._depth = max(0, depth)
-        self._waiting: Iterator[Path] = iter(files)
-        self._queued: deque[tuple[Path, Future[PreparedFile]]] = deque()
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="vaksam-read-ahead") if self._depth else None
-        self.waited = 0.0  # seconds the indexing thread spent waiting for a preparation
-
-    def __enter__(self) -> ReadAhead:
-        self._fill()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            for _, future in self._queued:
-                future.cancel()
-            self._queued.clear()
-            self._pool.shutdown(wait=True)
-            self._pool = None
-
-    def _fill(self) -> None:
-        while self._pool is not None and len(self._queued) < self._depth:
-            path = next(self._waiting, None)
-            if path is None:
-                return
-            try:
-                future = self._pool.submit(self._plan(path))
-            except Exception as exc:  # noqa: BLE001 - the file's own error, raised when it is taken
-                future = Future()
-                future.set_exception(exc)
-            self._queued.append((path, future))
-
-    def take(self, path: Path) -> PreparedFile:
-        """The prepared ``path`` (the next file in order), queueing the one after."""
-        if self._pool is None:
-            return self._plan(path)()
-        if not self._queued or self._queued[0][0] != path:
-            raise RuntimeError(f"files must be taken in the order given; {path} is not next")
-        _, future = self._queued.popleft()
-        self._fill()
-        return self._wait(future)
-
-    def now(self, job: Callable[[], PreparedFile]) -> PreparedFile:
-        """Prepare out of turn (a file whose index state changed since it was queued)."""
-        if self._pool is None:
-            return job()
-        return self._wait(self._pool.submit(job))
-
-    def _wait(self, future: Future[PreparedFile]) -> PreparedFile:
-        t0 = time.perf_counter()
-        try:
-            return future.result()
-        finally:
-            self.waited += time.perf_counter() - t0

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from search.lexical.analyzer import SwedishAnalyzer
-from search.store import DENSE, ScoredPassage
+from search.ranking.scored import DENSE, ScoredPassage
 
 MIN_DENSE = 0.815
 MIN_COVERAGE = 0.5
@@ -42,7 +42,7 @@ class Confidence(StrEnum):
 
 def word_coverage(items: Sequence[ScoredPassage], query_terms: Sequence[str], analyzer: SwedishAnalyzer) -> float:
     """The largest share of the distinct query terms that one of the best ``DEPTH`` hits holds."""
-    wanted = {t for t in query_terms if not t.startswith("#")}
+    wanted = set(query_terms)
     if not wanted:
         return 0.0
     best = 0.0

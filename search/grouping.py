@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from search.ranking.scored import ScoredPassage
 from search.recency import document_date
 from search.records import Hit, HitGroup, OrganisationGroup, TimelineEntry
-from search.store import ScoredPassage
 
 UNKNOWN_ORGANISATION = "Okänd organisation"
 DOCUMENTS_PER_ORGANISATION = 10

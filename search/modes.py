@@ -28,7 +28,7 @@ class SearchMode(Choice):
 
 
 class Fusion(Choice):
-    """How hybrid search turns per-signal scores into one ranking (see ``search/fusion.py``)."""
+    """How hybrid search turns per-signal scores into one ranking (see ``search/ranking/fusion.py``)."""
 
     WEIGHTED = "weighted"
     RRF = "rrf"
@@ -52,12 +52,10 @@ class SortOrder(Choice):
 
 
 class RerankMode(Choice):
-    """The reranking stage: ``none`` (default), ``cross-encoder`` (needs a configured local model),
-    or ``sentence-window`` (the e5 model re-scoring windows of adjacent sentences)."""
+    """The reranking stage: ``none`` (default) or ``cross-encoder`` (needs a configured local model)."""
 
     NONE = "none"
     CROSS_ENCODER = "cross-encoder"
-    SENTENCE_WINDOW = "sentence-window"
 
 
 class IndexEngine(Choice):

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from search.store import ScoredPassage
+from search.ranking.scored import ScoredPassage
 
 HALF_LIFE_YEARS = 5.0
 DATE_SORT_FLOOR = 0.5

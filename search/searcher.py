@@ -2,40 +2,34 @@
 
 Dense (e5 passage and best-sentence vectors) and lexical (Swedish BM25) retrieval each
 propose ``settings.candidates`` passages; every candidate is scored on every signal and
-fused (:mod:`search.fusion`). Hits whose text another, better hit already shows (the
-same sentence in two renderings, a passage inside a longer one) are dropped, so a
-result list never shows the same text twice. Each hit carries its best sentence as
+the ranking pipeline (:mod:`search.ranking`: fusion, proximity, dedupe, rerank, MMR) orders
+them. Each hit carries its best sentence as
 ``snippet`` and the character spans of the query's words in it (``highlights``) and in
 the passage (``text_highlights``), so clients mark them without any HTML in the payload.
 
 Usage::
 
-    searcher = Searcher(encoder, store, sparse_encoder)
+    searcher = Searcher.from_settings(encoder, store, sparse_encoder, settings)
     result = searcher.search("Vilka kommuner har infört MVP i skolan?", limit=5)
     counts = searcher.facets("MVP i skolan")
 """
 
 from __future__ import annotations
 
-import re
 import time
-from bisect import bisect_right
 from collections import Counter, defaultdict
-from dataclasses import replace
-from functools import lru_cache
 
-import numpy as np
-
-from search.answer_types import ALL_RULES, AnswerRules, AnswerType, answer_prior, holds_answer, question_type
+from search.answer_types import AnswerType, holds_answer, question_type
 from search.confidence import Confidence, assess
 from search.embedding.encoder import Encoder
 from search.filters import FACET_FIELDS, SearchFilters
-from search.fusion import fuse
 from search.grouping import group_by_document, group_by_organisation
 from search.lexical.sparse import SparseEncoder
 from search.modes import Fusion, GroupBy, SearchMode, SortOrder
 from search.notices import build_notice
-from search.proximity import proximity_prior
+from search.ranking import DENSE, LEXICAL, SENTENCES, RankingPipeline, RankingQuery, ScoredPassage, build_pipeline
+from search.ranking.dedupe import Deduplicate
+from search.ranking.fusion import Fuse
 from search.recency import by_date, recency_prior
 from search.records import (
     DocumentRef,
@@ -45,82 +39,13 @@ from search.records import (
     SpellingSuggestion,
     SynonymUse,
 )
-from search.rerank.base import Reranker
 from search.settings import Settings
-from search.store import DENSE, LEXICAL, SENTENCES, QdrantStore, ScoredPassage
+from search.store import QdrantStore
 from search.suggestions.expansion import QueryExpander, QueryExpansion
 from search.text import best_sentence, fold, has_words
 
 OVERFETCH = 2
-# The settings' own defaults, so a Searcher built by hand ranks as a configured one does (it once
-# proposed 100 candidates where the settings said 50).
-_DEFAULTS = {name: field.default for name, field in Settings.model_fields.items()}
 FACET_DEPTH = 100
-_TOKEN = re.compile(r"[a-z0-9]+")
-_SEPARATOR = "|"  # never in a compact text (only a-z and 0-9)
-
-
-@lru_cache(maxsize=20_000)  # the same candidates come back query after query
-def _compact(text: str) -> str:
-    return "".join(_TOKEN.findall(fold(text)))
-
-
-def mmr(items: list[ScoredPassage], diversity: float, limit: int) -> list[ScoredPassage]:
-    """Maximal marginal relevance over the items' dense vectors: each pick maximises
-    ``(1 - diversity)·relevance - diversity·(highest similarity to a passage already picked)``,
-    relevance being the fused score scaled to 0-1. Items without a vector keep their place."""
-    if not items or not 0 < diversity <= 1 or any(i.vector is None for i in items):
-        return items
-    top = max(i.score for i in items)
-    low = min(i.score for i in items)
-    span = (top - low) or 1.0
-    relevance = [(i.score - low) / span for i in items]
-    vectors = np.stack([i.vector for i in items])
-    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-    similarity = vectors @ vectors.T
-    picked: list[int] = []
-    left = list(range(len(items)))
-    while left and len(picked) < limit:
-
-        def value(i: int) -> float:
-            redundancy = max((similarity[i, j] for j in picked), default=0.0)
-            return (1 - diversity) * relevance[i] - diversity * redundancy
-
-        best = max(left, key=value)
-        picked.append(best)
-        left.remove(best)
-    return [items[i] for i in picked] + [items[i] for i in left]
-
-
-def deduplicate(items: list[ScoredPassage]) -> list[ScoredPassage]:
-    """Drop hits whose text equals or lies inside a better hit's text (after folding).
-
-    The documents of the dropped hits join the kept hit's ``also_in``, so a text that several
-    documents hold shows once and still names them all. On SweQuAD-MC, where a quarter of
-    the passages repeat in other pages, dropping without naming cost .026 nDCG@10 (BM25 .860
-    -> .834): the page the question was about was hidden behind its twin.
-    """
-    kept: list[ScoredPassage] = []
-    # The kept texts joined by a separator no compact text holds, so one search of the joined text
-    # finds the first kept text holding a new one (a match cannot span two of them): one scan per
-    # candidate instead of one per kept text (1.3 -> 0.7 ms for a 10k-passage query's ~100).
-    joined = ""
-    starts: list[int] = []
-    for item in items:
-        compact = _compact(item.passage.text)
-        at = joined.find(compact) if starts else -1
-        if at < 0:
-            kept.append(item)
-            starts.append(len(joined))
-            joined += compact + _SEPARATOR
-            continue
-        owner = bisect_right(starts, at) - 1
-        first = kept[owner]
-        others = {item.passage.document_id, *item.passage.also_in} - {first.passage.document_id}
-        if others - set(first.passage.also_in):
-            also_in = sorted({*first.passage.also_in, *others})
-            kept[owner] = replace(first, passage=first.passage.model_copy(update={"also_in": also_in}))
-    return kept
 
 
 class Searcher:
@@ -132,30 +57,19 @@ class Searcher:
         store: QdrantStore,
         sparse_encoder: SparseEncoder | None = None,
         *,
-        mode: SearchMode = _DEFAULTS["search_mode"],
-        fusion: Fusion = _DEFAULTS["fusion"],
-        dense_weight: float = _DEFAULTS["dense_weight"],
-        answer_weight: float = _DEFAULTS["answer_weight"],
-        proximity_weight: float = _DEFAULTS["proximity_weight"],
-        candidates: int = _DEFAULTS["candidates"],
-        reranker: Reranker | None = None,
-        rerank_depth: int = _DEFAULTS["rerank_depth"],
+        pipeline: RankingPipeline,
+        mode: SearchMode,
+        candidates: int,
         expander: QueryExpander | None = None,
-        answer_rules: AnswerRules = ALL_RULES,
     ) -> None:
-        self.expander = expander
-        self.answer_rules = answer_rules
-        self.reranker = reranker
-        self.rerank_depth = rerank_depth
+        """Everything that tunes ranking comes in explicitly; :meth:`from_settings` reads it from ``Settings``."""
         self.encoder = encoder
         self.store = store
         self.sparse_encoder = sparse_encoder
+        self.pipeline = pipeline
         self.mode = SearchMode(mode) if sparse_encoder is not None else SearchMode.DENSE
-        self.fusion = Fusion(fusion)
-        self.dense_weight = dense_weight
-        self.answer_weight = answer_weight
-        self.proximity_weight = proximity_weight
         self.candidates = candidates
+        self.expander = expander
 
     @classmethod
     def from_settings(
@@ -164,23 +78,18 @@ class Searcher:
         store: QdrantStore,
         sparse_encoder: SparseEncoder | None,
         settings: Settings,
-        reranker: Reranker | None = None,
+        reranker=None,
         expander: QueryExpander | None = None,
     ) -> Searcher:
-        """A searcher tuned by the ``VAKSAM_`` settings (mode, fusion, weights, candidates, rerank depth)."""
+        """A searcher as the ``VAKSAM_`` settings describe it (mode, candidates, the ranking pipeline)."""
+        analyzer = sparse_encoder.analyzer if sparse_encoder is not None else None
         return cls(
             encoder,
             store,
             sparse_encoder,
+            pipeline=build_pipeline(settings, analyzer, reranker),
             mode=settings.search_mode,
-            fusion=settings.fusion,
-            dense_weight=settings.dense_weight,
-            answer_weight=settings.answer_weight,
-            answer_rules=AnswerRules.named(settings.answer_rules),
-            proximity_weight=settings.proximity_weight,
             candidates=settings.candidates,
-            reranker=reranker,
-            rerank_depth=settings.rerank_depth,
             expander=expander,
         )
 
@@ -194,14 +103,15 @@ class Searcher:
         fusion: Fusion | None = None,
         depth: int | None = None,
         diversity: float | None = None,
-        rerank: bool | Reranker | None = None,
+        rerank: bool | None = None,
         expansion: QueryExpansion | None = None,
     ) -> list[ScoredPassage]:
         """The best passages for ``query``, fused and deduplicated, without shaping them into hits.
 
         ``diversity`` (0-1) re-orders them by maximal marginal relevance: 0 keeps relevance
         order, higher values push passages that say what a better one said further down.
-        ``expansion`` (default: the expander's for the query) widens the lexical query only.
+        ``expansion`` (default: the expander's for the query) widens the lexical query only;
+        ``rerank=False`` leaves out a configured reranker, ``True`` insists on one.
         """
         mode = SearchMode(mode or self.mode)
         if mode is not SearchMode.DENSE and self.sparse_encoder is None:
@@ -213,10 +123,13 @@ class Searcher:
         if expansion is None:
             expansion = self.expand(query) if mode is not SearchMode.DENSE else QueryExpansion()
         vector = self.encoder.encode_query(query) if mode is not SearchMode.SPARSE else None
-        lexical = expansion.lexical_query(query)
-        sparse = self.sparse_encoder.encode_query(lexical) if mode is not SearchMode.DENSE else None
-        if mode is SearchMode.SPARSE and not len(sparse):
-            return []  # only stop words: nothing lexical to look for
+        sparse = None
+        stems: list[str] = []
+        if mode is not SearchMode.DENSE:
+            sparse = self.sparse_encoder.encode_query(expansion.lexical_query(query))
+            stems = self.sparse_encoder.analyzer.stems(expansion.corrected(query))
+            if mode is SearchMode.SPARSE and not len(sparse):
+                return []  # only stop words: nothing lexical to look for
         signals = {
             SearchMode.DENSE: (DENSE, SENTENCES),
             SearchMode.SPARSE: (LEXICAL,),
@@ -226,20 +139,13 @@ class Searcher:
         found = self.store.candidates(
             vector, sparse, limit=pool, filters=filters, signals=signals, with_vectors=bool(diversity)
         )
-        fused = fuse(found, mode, fusion or self.fusion, self.dense_weight)
-        if mode is not SearchMode.DENSE:  # a lexical signal: dense mode stays the model's own ranking
-            analyzer = self.sparse_encoder.analyzer
-            stems = analyzer.stems(expansion.corrected(query))
-            fused = proximity_prior(fused, stems, analyzer, self.proximity_weight)
-        ranked = deduplicate(answer_prior(fused, query, self.answer_weight, self.answer_rules))
-        reranker = self.reranker if rerank is None or rerank is True else rerank or None
-        if rerank is True and reranker is None:
+        pipeline = self.pipeline
+        if rerank is False:
+            pipeline = pipeline.without("rerank")
+        elif rerank and pipeline.stage("rerank") is None:
             raise ValueError("no reranker is configured (VAKSAM_RERANK)")
-        if reranker is not None:
-            ranked = reranker.rerank(query, ranked, self.rerank_depth)
-        if diversity:
-            ranked = mmr(ranked, diversity, limit)
-        return ranked[:limit]
+        question = RankingQuery(query, mode, limit, stems, fusion, diversity)
+        return pipeline.run(found, question)[:limit]
 
     def similar(self, passage_id: str, limit: int = 10) -> list[ScoredPassage] | None:
         """Passages of other documents most like this one (precedents), by both dense and
@@ -251,7 +157,9 @@ class Searcher:
         found = self.store.candidates(
             dense, sparse, limit=max(self.candidates, limit * OVERFETCH), exclude_document=passage.document_id
         )
-        return deduplicate(fuse(found, SearchMode.HYBRID, self.fusion, self.dense_weight))[:limit]
+        fuse = self.pipeline.stage("fuse") or Fuse()
+        question = RankingQuery(passage.text, SearchMode.HYBRID, limit)
+        return RankingPipeline([fuse, Deduplicate()]).run(found, question)[:limit]
 
     def expand(self, query: str) -> QueryExpansion:
         """Tolerated typos and synonyms for the lexical query (none without an expander)."""

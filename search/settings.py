@@ -81,37 +81,18 @@ class Settings(BaseSettings):
     # Measured (benchmarks/encoder.py, 160-token passages, ONNX int8): 4: 67, 8: 60, 16: 50, 32: 37 passages/s;
     # ingest of the bundled corpus (passages and their sentences) embeds in 11.0 s at 4 and 8, 11.8 s at 16.
     batch_size: int = Field(8, ge=1, le=512, description="Passages per embedding batch.")
-    # Measured (benchmarks/ingest_stages.py, real corpus, one run each): 2 files ahead: 240.0 s, 3.2 s
-    # waiting for a file; 4 ahead: 252.8 s, 11.8 s waiting (more files queued before a site footer
-    # counted, read again behind the queue); in turn: 250.5 s. With less to prepare, reading ahead stopped
-    # paying: ahead/in turn x0.946-1.082 over eight pairs on one machine (median x1.01; x1.04, x1.00, x1.00
-    # in the last three), median x1.02 over five on a faster one. Its share outside embedding swings
-    # 4-14% from run to run (its own embedding slows by 5-20 s); in turn it stayed at 8.9-10.2% (seven
-    # runs on the first machine). So the default is in turn, the simpler path; see benchmarks/README.md.
-    read_ahead: int = Field(
-        0,
-        ge=0,
-        le=16,
-        description="Files ingest reads ahead on a second thread while it embeds the current one (0: in turn).",
-    )
     torch_threads: int | None = Field(
         None, ge=1, description="CPU threads for the encoder, PyTorch or ONNX Runtime (default: all cores)."
     )
     passage_tokens: int = Field(
         160, ge=32, le=510, description="Target passage length in model tokens (see ingest/chunking.py)."
     )
-    embed_context: bool = Field(
-        False, description="Embed each passage led by its document title and section (measured: it hurts e5-small)."
-    )
     max_query_chars: int = Field(1000, ge=10, description="Longest accepted query, in characters.")
     max_file_mb: float = Field(100.0, gt=0, description="Files larger than this are refused.")
     sentence_vectors: bool = Field(
         True,
         description="Store one vector per sentence and score passages by their best sentence too "
-        "(see search/fusion.py for what it buys).",
-    )
-    lexical_ngrams: int = Field(
-        0, ge=0, le=6, description="Add character n-grams of this length to lexical terms (0: off; measured no gain)."
+        "(see search/ranking/fusion.py for what it buys).",
     )
     lexical_context_weight: float = Field(
         1.0, ge=0, le=5, description="Weight of the title and section words in a passage's lexical vector."
@@ -121,30 +102,14 @@ class Settings(BaseSettings):
     dense_weight: float = Field(
         0.5, ge=0, le=1, description="Share of the dense signals in weighted fusion (the rest is lexical)."
     )
-    # Judged on and off in one run (benchmarks/priors.py, benchmarks/README.md): off, the whole prior costs
-    # the dev questions it was designed on .943 -> .736 MRR@10 but nothing significant on held-out questions
-    # (SweQuAD-MC nDCG@10 .888 -> .886, p .12; the real corpus's 50 .740 -> .743); so it is off by default.
-    answer_weight: float = Field(
-        0.0,
-        ge=0,
-        le=1,
-        description="Prior for passages holding the kind of answer a question asks for (a count, a name, "
-        "a date), as a share of the candidates' score spread; 0 (the default) turns it off "
-        "(see search/answer_types.py).",
-    )
-    answer_rules: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
-        description="The parts of the answer prior that run with it (search/answer_types.py): sections, "
-        "documents, references, headings; comma-separated. None by default: none gained on held-out questions.",
-    )
     proximity_weight: float = Field(
         0.5,
         ge=0,
         le=1,
         description="Prior for passages where the question's words stand side by side, as a share of the "
-        "candidates' score spread; 0 turns it off (see search/proximity.py).",
+        "candidates' score spread; 0 turns it off (see search/ranking/proximity.py).",
     )
-    rerank: RerankMode = Field(RerankMode.NONE, description="Reranking stage: none, cross-encoder or sentence-window.")
+    rerank: RerankMode = Field(RerankMode.NONE, description="Reranking stage: none or cross-encoder.")
     rerank_model: str | None = Field(None, description="A local sentence-transformers CrossEncoder folder.")
     rerank_depth: int = Field(20, ge=2, le=200, description="How many of the best passages the reranker re-scores.")
     # Measured (one run each): 100 -> 50 keeps dev MRR@10 .801 and moves SweQuAD-MC nDCG@10 .879 -> .877, while
@@ -197,21 +162,6 @@ class Settings(BaseSettings):
     query_stats_days: int = Field(30, ge=1, le=3650, description="Days query statistics are kept.")
     query_stats_file: Path = Field(Path("data/query-stats.sqlite"), description="Where query statistics are kept.")
     log_json: bool = Field(True, description="`vaksam serve` logs one JSON object per request, with its request id.")
-
-    @field_validator("answer_rules", mode="before")
-    @classmethod
-    def _split_rules(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
-        return value
-
-    @field_validator("answer_rules")
-    @classmethod
-    def _check_rules(cls, value: list[str]) -> list[str]:
-        from search.answer_types import AnswerRules
-
-        AnswerRules.named(value)  # raises with the valid names
-        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

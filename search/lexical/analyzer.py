@@ -13,10 +13,10 @@ Steps, each measured on the dev questions (MRR@10, BM25 alone) and SweQuAD-MC
   (.593 -> .619 / .849 -> .852);
 * abbreviations (``abbreviations_sv.txt``: "dnr", "sol", "mucf") also carry the terms of
   their written-out form, so "diarienummer" finds "Dnr KS/2020:145" (dev hybrid MRR@10
-  .731 -> .743, that question from rank 5 to 2);
-* character n-grams (``ngrams=4``) were measured too: .653 / .863 alone, but no better
-  than compound parts once fused with dense retrieval (dev .645 vs .649, SweQuAD .881 vs
-  .875) at four to five times the index size, so they are off by default.
+  .731 -> .743, that question from rank 5 to 2).
+
+Character n-grams were measured too and gave nothing once fused with dense retrieval, at four to
+five times the index size (benchmarks/README.md), so there are none.
 
 Usage::
 
@@ -77,12 +77,11 @@ def abbreviations() -> dict[str, str]:
 class SwedishAnalyzer:
     """Folded, stemmed, stop-word-free terms with compound parts."""
 
-    def __init__(self, compounds=None, *, ngrams: int = 0, stop: frozenset[str] | None = None) -> None:
+    def __init__(self, compounds=None, *, stop: frozenset[str] | None = None) -> None:
         import Stemmer
 
         self._stemmer = Stemmer.Stemmer("swedish")
         self._compounds = compounds
-        self._ngrams = ngrams
         self._stop = stop_words() if stop is None else stop
         self._abbreviations = abbreviations()
         self._word_terms = lru_cache(maxsize=300_000)(self._terms_of_word)
@@ -98,10 +97,10 @@ class SwedishAnalyzer:
 
     @classmethod
     @lru_cache(maxsize=4)
-    def default(cls, ngrams: int = 0) -> SwedishAnalyzer:
+    def default(cls) -> SwedishAnalyzer:
         from search.lexical.hunspell import CompoundLexicon
 
-        return cls(CompoundLexicon.default(), ngrams=ngrams)
+        return cls(CompoundLexicon.default())
 
     def _terms_of_word(self, folded: str) -> tuple[str, ...]:
         expansion = self._abbreviations.get(folded)
@@ -119,9 +118,6 @@ class SwedishAnalyzer:
         if self._compounds is not None and folded.isalpha():
             parts = self._compounds.split(folded)
             terms += [p for p in self._stemmer.stemWords(list(parts)) if p not in self._stop]
-        if self._ngrams and len(folded) > self._ngrams:
-            padded = f"_{folded}_"
-            terms += ["#" + padded[i : i + self._ngrams] for i in range(len(padded) - self._ngrams + 1)]
         return tuple(terms)
 
     @staticmethod
@@ -144,9 +140,9 @@ class SwedishAnalyzer:
         """Character spans of the words of ``text`` that share a term with the query.
 
         Offsets index the original string, so a client can mark them without any HTML
-        travelling in the response. n-gram terms never highlight on their own.
+        travelling in the response.
         """
-        wanted = {t for t in query_terms if not t.startswith("#")}
+        wanted = set(query_terms)
         spans: list[tuple[int, int]] = []
         if not wanted:
             return spans

@@ -89,7 +89,5 @@ class SparseEncoder:
 
 
 def sparse_encoder_from_settings(settings) -> SparseEncoder:
-    """The lexical encoder ``settings`` describe (analyzer n-grams, context weight)."""
-    return SparseEncoder(
-        SwedishAnalyzer.default(ngrams=settings.lexical_ngrams), context_weight=settings.lexical_context_weight
-    )
+    """The lexical encoder ``settings`` describe (the weight of titles and headings)."""
+    return SparseEncoder(SwedishAnalyzer.default(), context_weight=settings.lexical_context_weight)

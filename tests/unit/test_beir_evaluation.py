@@ -7,8 +7,8 @@ import json
 import pytest
 
 from api.evaluation import beir_ranking, evaluate_beir
+from search.ranking.scored import ScoredPassage
 from search.records import DocumentRecord, PassageRecord
-from search.store import ScoredPassage
 
 PAGES = [
     ("p1", "Simskola", "Simskolan för nyanlända hölls i Alby simhall varje lördag under våren."),

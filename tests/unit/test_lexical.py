@@ -64,14 +64,6 @@ def test_adjacent_matches_merge_into_one_span(analyzer):
     assert [text[a:b] for a, b in spans] == ["socioekologisk modell"]
 
 
-def test_ngrams_are_optional_and_never_highlight_alone():
-    plain = SwedishAnalyzer.default()
-    grams = SwedishAnalyzer.default(ngrams=4)
-    assert not any(t.startswith("#") for t in plain.terms("Skottland"))
-    assert {"#skot", "#land"} <= set(grams.terms("Skottland"))
-    assert grams.highlights("Scotland", grams.terms("Skottland")) == []
-
-
 def test_term_ids_are_stable_32_bit():
     assert term_id("vald") == term_id("vald")
     assert 0 <= term_id("vald") < 2**32

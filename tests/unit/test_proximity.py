@@ -3,9 +3,9 @@
 import pytest
 
 from search.lexical.analyzer import SwedishAnalyzer
-from search.proximity import adjacency_share, adjacent_pairs, proximity_prior
+from search.ranking.proximity import adjacency_share, adjacent_pairs, proximity_prior
+from search.ranking.scored import ScoredPassage
 from search.records import PassageRecord
-from search.store import ScoredPassage
 
 ANALYZER = SwedishAnalyzer(None)  # no compound lexicon: plain stems
 

@@ -9,9 +9,9 @@ from search.filters import SearchFilters
 from search.grouping import UNKNOWN_ORGANISATION, group_by_organisation
 from search.lexical.analyzer import SwedishAnalyzer
 from search.notices import build_notice
+from search.ranking.scored import ScoredPassage
 from search.recency import by_date, freshness, recency_prior
 from search.records import DocumentRecord, DocumentRef, Hit, PassageRecord, SpellingSuggestion
-from search.store import ScoredPassage
 
 
 def _item(doc_id: str, score: float, *, when=None, year=None, org=None, dnr=(), programs=(), text="Text.", dense=None):

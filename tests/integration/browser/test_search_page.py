@@ -10,7 +10,7 @@ from tests.integration.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
-QUESTION = "Hur många kom till hälsodagen på Fittja torg?"
+QUESTION = "Vad hände på hälsodagen vid Fittja torg?"  # written for this test, not a dev question
 
 
 def _search(page, vaksam, query: str) -> None:

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 def test_widget_searches_from_an_allowed_origin(page, widget_sites, vaksam):
     page.goto(widget_sites["allowed"] + "/")
     box = page.get_by_role("combobox", name="Sök i kunskapsbanken")
-    box.fill("Hur många kom till hälsodagen på Fittja torg?")
+    box.fill("Vad hände på hälsodagen vid Fittja torg?")
     box.press("Enter")
     hits = page.locator("vaksam-search ol > li")
     expect(hits.first).to_be_visible()

@@ -1,33 +1,16 @@
-"""Turning per-signal scores of the candidate passages into one ranking.
+"""Fusion: the candidates' per-signal scores turned into one ranking.
 
-Signals (see :mod:`search.store`): ``dense`` (passage cosine), ``sentences`` (best
-sentence, max-sim) and ``lexical`` (BM25). The dense side is the mean of the two
-dense signals after normalisation; hybrid fusion then mixes dense and lexical.
-
-Measured on the dev questions with ``vaksam eval --compare`` over the bundled corpus
-(MRR@10, before the answer-type prior of :mod:`search.answer_types`, which adds .05 on top),
-and on SweQuAD-MC with the same passages and signals computed offline
-(nDCG@10; reproduce with ``vaksam eval --beir ... --compare``):
-
-==========================  ===========  ===========
-fusion (dense weight 0.5)   dev MRR@10   SweQuAD
-==========================  ===========  ===========
-RRF (k=60)                  .688         .85
-DBSF (mean ± 3σ)            .720         .85
-weighted min-max            .731         .88
-==========================  ===========  ===========
-
-Min-max over the candidates keeps how far ahead the best passages are on each signal,
-which rank-based RRF throws away; e5 cosines sit in a narrow band (.75-.90), BM25
-scores are unbounded, so both are put on 0-1 first. Dense weight .3 / .4 / .5 / .6 / .7 gave
-dev .729 / .732 / .731 / .729 / .726 (``VAKSAM_DENSE_WEIGHT``), SweQuAD .87 / - / .88 / - / .87:
-flat, so 0.5 is the default. Adding the best-sentence
-signal to the passage vector moved SweQuAD's dense nDCG@10 from .79 to .85 (long passages
-no longer lose) and fused from .86 to .88, at no cost on dev.
+Signals (:mod:`search.ranking.scored`): ``dense`` (passage cosine), ``sentences`` (best sentence,
+max-sim) and ``lexical`` (BM25). The dense side is the mean of the two dense signals after
+normalisation; hybrid fusion then mixes dense and lexical. Weighted min-max is the default because
+it keeps how far ahead the best passages are on each signal, which rank-based RRF throws away
+(dev MRR@10 .731 against RRF's .688; the weights and the other fusions are compared in
+benchmarks/README.md).
 
 Usage::
 
     ranked = fuse(candidates, SearchMode.HYBRID, Fusion.WEIGHTED, dense_weight=0.5)
+    stage = Fuse(Fusion.WEIGHTED, dense_weight=0.5)   # the same as a pipeline stage
 """
 
 from __future__ import annotations
@@ -36,7 +19,8 @@ import math
 from collections.abc import Sequence
 
 from search.modes import Fusion, SearchMode
-from search.store import DENSE, LEXICAL, SENTENCES, ScoredPassage
+from search.ranking.base import ALL_MODES, RankingQuery, RankingStage
+from search.ranking.scored import DENSE, LEXICAL, SENTENCES, ScoredPassage
 
 RRF_K = 60
 
@@ -113,4 +97,21 @@ def fuse(
         w = dense_weight if fusion is Fusion.WEIGHTED else 0.5
         scores = [w * a + (1 - w) * b for a, b in zip(dense, lexical, strict=True)]
     order = sorted(range(len(items)), key=lambda i: -scores[i])
-    return [ScoredPassage(round(scores[i], 6), items[i].passage, items[i].document, items[i].signals) for i in order]
+    return [items[i].rescored(scores[i]) for i in order]
+
+
+class Fuse(RankingStage):
+    """The first stage: one score per candidate from its signals, by the request's fusion or this one."""
+
+    name = "fuse"
+    modes = ALL_MODES
+
+    def __init__(self, fusion: Fusion = Fusion.WEIGHTED, dense_weight: float = 0.5) -> None:
+        self.fusion = Fusion(fusion)
+        self.dense_weight = dense_weight
+
+    def run(self, items: list[ScoredPassage], query: RankingQuery) -> list[ScoredPassage]:
+        return fuse(items, query.mode, query.fusion or self.fusion, self.dense_weight)
+
+    def __repr__(self) -> str:
+        return f"Fuse({self.fusion.value}, dense_weight={self.dense_weight})"

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from search.rerank.base import Reranker
-from search.store import ScoredPassage
+from search.ranking.rerank import Reranker
+from search.ranking.scored import ScoredPassage
 
 
 class CrossEncoderReranker(Reranker):
