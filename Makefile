@@ -103,6 +103,7 @@ notebook: install
 lint: install
 	$(BIN)/ruff check ingest search api tests benchmarks
 	$(BIN)/ruff format --check ingest search api tests benchmarks
+	$(BIN)/mypy  # ingest/, search/ and api/ ([tool.mypy] in pyproject.toml)
 
 clean:
 	rm -rf data/index .pytest_cache

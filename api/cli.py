@@ -18,7 +18,7 @@ import sys
 import textwrap
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -41,7 +41,7 @@ def _service() -> VaksamService:
     return VaksamService(get_settings())
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     typer.secho(f"fel: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
 
@@ -410,7 +410,7 @@ def serve(
             configure_json_logging()
         else:
             log_config = uvicorn.config.LOGGING_CONFIG
-        options = {
+        options: dict[str, Any] = {
             "host": host or settings.host,
             "port": port or settings.port,
             "log_level": "info",
@@ -418,12 +418,12 @@ def serve(
             "proxy_headers": True,
             "forwarded_allow_ips": settings.forwarded_allow_ips,
         }
-        if workers == 1:
-            uvicorn.run(application, **options)
-        else:
+        if isinstance(application, str):
             from api.workers import serve_workers
 
             serve_workers(application, workers, **options)
+        else:
+            uvicorn.run(application, **options)
     except (StoreError, ModelNotAvailableError) as exc:
         _fail(str(exc))
     finally:
@@ -452,6 +452,7 @@ def export(
     if to_url:
         update |= {"qdrant_url": to_url, "qdrant_api_key": api_key}
     else:
+        assert to_path is not None  # exactly one target was given
         if to_path.resolve() == settings.qdrant_path.resolve() and not settings.qdrant_url:
             _fail(f"{to_path} is the index being exported; choose another folder")
         update |= {"qdrant_url": None, "qdrant_path": to_path, "index_engine": engine}

@@ -152,7 +152,7 @@ def evaluate_queries(
     variant = variant or Variant(
         (mode or service.settings.search_mode).value, SearchMode(mode or service.settings.search_mode)
     )
-    details = []
+    details: list[QueryOutcome] = []
     for item in queries:
         gold = list(item["gold"])
         query = service.check_query(item["query"])

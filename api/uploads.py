@@ -83,7 +83,8 @@ class WriterLock:
     def __exit__(self, *exc) -> None:
         held, self._held = self._held, None
         try:
-            held.__exit__(None, None, None)
+            if held is not None:
+                held.__exit__(None, None, None)
         finally:
             self._threads.release()
 

@@ -128,4 +128,5 @@ class SignatureIndex:
         with np.errstate(divide="ignore", invalid="ignore"):
             score = np.minimum(1.0, j * (sizes + shingles) / (1 + j) / np.minimum(sizes, shingles))
         score[(sizes < MIN_SHINGLES) | ~np.isfinite(score)] = 0.0
-        return [(self._ids[i], int(sizes[i]), float(score[i])) for i in np.flatnonzero(score > 0)]
+        found = ((self._ids[i], int(sizes[i]), float(score[i])) for i in np.flatnonzero(score > 0))
+        return [(doc, size, value) for doc, size, value in found if doc is not None]

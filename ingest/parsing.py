@@ -16,6 +16,7 @@ import shutil
 import subprocess
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ingest import html_text_types, offline_nlp
 from ingest.blocks import Block, BlockKind, ParsedDocument
@@ -57,8 +58,10 @@ _BOMS = (
 )
 
 
-def _legacy_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+def _legacy_bytes(error: UnicodeError) -> tuple[str, int]:
     """Bytes that are not UTF-8 are read as Windows-1252 (latin-1 where it has no character)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
     return "".join(_cp1252(b) for b in error.object[error.start : error.end]), error.end
 
 
@@ -182,7 +185,7 @@ def html_metadata(html: str) -> dict[str, str]:
 def _partition(path: Path, kind: str, text: str | None, *, ocr: bool = False):
     offline_nlp.install()
     html_text_types.install()
-    common = {"languages": ["swe"]}
+    common: dict[str, Any] = {"languages": ["swe"]}
     if kind == "pdf":
         from unstructured.partition.pdf import partition_pdf
 

@@ -28,11 +28,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from ingest.cleaning.boilerplate import SITE_MIN_DOCUMENTS
 from ingest.duplicates import NEAR_DUPLICATE, SignatureIndex, covered, word_shingles
 from ingest.language import UNKNOWN
 from ingest.parsing import SUPPORTED_SUFFIXES
 from ingest.preparation import PreparedFile, document_id_for, prepare_file, wait_for_warm_up
+from ingest.timing import StageSeconds
 from search.embedding.encoder import Encoder
 from search.lexical.sparse import SparseEncoder
 from search.records import DocumentRecord, DocumentStatus, PassageRecord
@@ -63,7 +66,7 @@ class IngestSummary:
     failed: list[FileFailure] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)  # files in the folders that Vaksam does not read
     seconds: float = 0.0
-    stage_seconds: Counter[str] = field(default_factory=Counter)
+    stage_seconds: StageSeconds = field(default_factory=StageSeconds)
 
     def render(self) -> str:
         lines = [
@@ -165,7 +168,7 @@ def encode_passages(
     encoder: Encoder,
     sparse_encoder: SparseEncoder | None,
     settings: Settings,
-    timings: Counter[str] | None = None,
+    timings: StageSeconds | None = None,
     running_heads: Sequence[str] = (),
 ) -> PassageVectors:
     """Dense, per-sentence and lexical vectors of a document's passages.
@@ -174,7 +177,7 @@ def encode_passages(
     reuses its passage vector, so sentence vectors cost only what multi-sentence
     passages add.
     """
-    timings = timings if timings is not None else Counter()
+    timings = timings if timings is not None else StageSeconds()
     t0 = time.perf_counter()
     dense = encoder.encode_passages([p.text for p in passages])  # the passage alone: a title in front hurt e5-small
     sentences = None
@@ -183,7 +186,8 @@ def encode_passages(
         flat = [s for group in per_passage if len(group) > 1 for s in group]
         flat_vectors = iter(encoder.encode_passages(flat)) if flat else iter(())
         sentences = [
-            [next(flat_vectors) for _ in group] if len(group) > 1 else [dense[i]] for i, group in enumerate(per_passage)
+            np.stack([next(flat_vectors) for _ in group]) if len(group) > 1 else dense[i : i + 1]
+            for i, group in enumerate(per_passage)
         ]
     timings["embed"] += time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -344,7 +348,7 @@ class Ingestor:
             token_lengths=self.encoder.token_lengths,
             max_tokens=self.encoder.max_tokens,
             site_prints=frozenset(self._site_prints(doc_id)),
-            indexed_hash=existing.content_hash if healthy else None,
+            indexed_hash=existing.content_hash if healthy and existing is not None else None,
         )
 
     def ingest_file(
@@ -352,11 +356,11 @@ class Ingestor:
         path: Path,
         *,
         force: bool = False,
-        timings: Counter[str] | None = None,
+        timings: StageSeconds | None = None,
     ) -> tuple[int, int] | str | None:
         """Index one file. Returns (stored, shared) passage counts, the title of the document it
         duplicates, or None when it was unchanged."""
-        timings = timings if timings is not None else Counter()
+        timings = timings if timings is not None else StageSeconds()
         doc_id = document_id_for(path)
         existing = self._known().get(doc_id)
         resumed = doc_id in self._resume
@@ -370,7 +374,7 @@ class Ingestor:
             return None
         if prepared.unchanged:  # found unchanged, but its record failed or it is forced: read it all the same
             prepared = self._plan(path, force=True)()
-        timings.update(prepared.seconds)
+        timings.add(prepared.seconds)
         parsed, report, metadata, text = prepared.parsed, prepared.report, prepared.metadata, prepared.text
         doc_language, passages, digest = prepared.language, prepared.passages, prepared.digest
         assert parsed is not None and metadata is not None and passages is not None

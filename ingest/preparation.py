@@ -20,8 +20,7 @@ import importlib
 import logging
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Set
+from collections.abc import Callable, Sequence, Set
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from ingest.long_lived import long_lived
 from ingest.metadata import DocumentMetadata, extract_metadata
 from ingest.parsing import SUPPORTED_SUFFIXES, parse_file
 from ingest.safety import check_file
+from ingest.timing import StageSeconds
 from search.records import PassageRecord
 from search.settings import Settings
 from search.store import passage_point_id
@@ -127,7 +127,7 @@ class PreparedFile:
     passages: list[PassageRecord] | None = None
     signature: list[int] = field(default_factory=list)
     shingles: int = 0
-    seconds: Counter[str] = field(default_factory=Counter)
+    seconds: StageSeconds = field(default_factory=StageSeconds)
 
     @property
     def unchanged(self) -> bool:
@@ -138,7 +138,7 @@ def prepare_file(
     path: Path,
     *,
     settings: Settings,
-    token_lengths: Callable[[list[str]], list[int]],
+    token_lengths: Callable[[Sequence[str]], list[int]],
     max_tokens: int,
     site_prints: Set[str] = frozenset(),
     indexed_hash: str | None = None,

@@ -19,7 +19,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
+
+
+class Gate(Protocol):
+    """What the store runs its methods under: this process's :class:`ReadWriteLock`, or the index
+    process's for a worker of ``vaksam serve --workers``."""
+
+    def read(self) -> AbstractContextManager[None]: ...
+
+    def write(self) -> AbstractContextManager[None]: ...
 
 
 class ReadWriteLock:

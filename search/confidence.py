@@ -60,7 +60,7 @@ def assess(
     (dense mode without a lexical index) there is too little to judge, and the answer is ``high``."""
     if not items:
         return Confidence.NONE, None, None
-    dense = max((i.signals.get(DENSE) for i in items[:DEPTH] if DENSE in i.signals), default=None)
+    dense = max((i.signals[DENSE] for i in items[:DEPTH] if DENSE in i.signals), default=None)
     if dense is None or analyzer is None:
         return Confidence.HIGH, dense, None
     coverage = word_coverage(items, query_terms, analyzer)

@@ -126,6 +126,7 @@ class Searcher:
         sparse = None
         stems: list[str] = []
         if mode is not SearchMode.DENSE:
+            assert self.sparse_encoder is not None  # checked above
             sparse = self.sparse_encoder.encode_query(expansion.lexical_query(query))
             stems = self.sparse_encoder.analyzer.stems(expansion.corrected(query))
             if mode is SearchMode.SPARSE and not len(sparse):

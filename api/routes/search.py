@@ -98,9 +98,9 @@ def similar(
 ) -> SimilarResult:
     """Passages from other documents most like this one: precedents for what it describes."""
     found = svc.similar(passage_id, limit)
-    if found is None:
-        raise HTTPException(404, f"no passage with id {passage_id!r}")
     passage = svc.passage(passage_id)
+    if found is None or passage is None:
+        raise HTTPException(404, f"no passage with id {passage_id!r}")
     hits = [svc.searcher.hit(item, []) for item in found]
     return SimilarResult(passage_id=passage_id, document_id=passage.document_id, total=len(hits), hits=hits)
 

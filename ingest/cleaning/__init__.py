@@ -56,7 +56,8 @@ class _LazyKnows:
     """The lexicon's ``knows``, loaded on first use; without a lexicon, nothing is known."""
 
     def __init__(self, factory: Callable[[], SwedishLexicon], report: CleaningReport) -> None:
-        self.factory, self.report, self._knows = factory, report, None
+        self.factory, self.report = factory, report
+        self._knows: Callable[[str], bool] | None = None
 
     def __call__(self, word: str) -> bool:
         if self._knows is None:
@@ -65,7 +66,7 @@ class _LazyKnows:
             except LexiconUnavailableError as exc:
                 self.report.notes.append(str(exc))
                 self._knows = lambda _word: False
-        return self._knows(word)
+        return self._knows(word) if self._knows is not None else False
 
 
 def clean_document(

@@ -19,6 +19,7 @@ import functools
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -70,13 +71,13 @@ class Encoder:
         if backend != EncoderBackend.TORCH:
             from search.embedding.onnx_model import OnnxSentenceModel
 
-            model = OnnxSentenceModel.load(
+            onnx_model = OnnxSentenceModel.load(
                 Path(path),
                 quantized=backend == EncoderBackend.ONNX_INT8,
                 cache_dir=settings.model_dir / "onnx",
                 threads=settings.torch_threads,
             )
-            return cls(model, settings.embedding_model, batch_size=settings.batch_size, backend=backend)
+            return cls(onnx_model, settings.embedding_model, batch_size=settings.batch_size, backend=backend)
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -128,10 +129,11 @@ class Encoder:
 
     def count_tokens(self, text: str, *, passage: bool = True) -> int:
         """Tokens the model sees for ``text`` including its prompt and special tokens."""
-        prompt = self._prompt_text.get(self._passage_prompt if passage else self._query_prompt, "")
+        name = self._passage_prompt if passage else self._query_prompt
+        prompt = self._prompt_text.get(name, "") if name else ""
         return len(self._counting_tokenizer(prompt + text, add_special_tokens=True)["input_ids"])
 
-    def token_lengths(self, texts: list[str]) -> list[int]:
+    def token_lengths(self, texts: Sequence[str]) -> list[int]:
         """Token counts of many passages at once (fast path of the Rust tokenizer), in slices of
         ``TOKEN_BATCH`` texts: the tokenizer keeps every encoding of a call alive, and one call for
         the 60,000 sentences of a 5 MB text held 570 MB."""

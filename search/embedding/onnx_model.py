@@ -28,6 +28,7 @@ import shutil
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,7 @@ class OnnxExportError(RuntimeError):
     """The model folder cannot be exported or run with ONNX Runtime; the message says why."""
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
@@ -198,7 +199,8 @@ class LeanTokenizer:
         return_tensors: str | None = None,
     ) -> dict:
         single = isinstance(texts, str)
-        encodings = self._encode([texts] if single else texts, add_special_tokens, max_length if truncation else None)
+        batch = [texts] if isinstance(texts, str) else texts
+        encodings = self._encode(batch, add_special_tokens, max_length if truncation else None)
         ids = [e.ids for e in encodings]
         if not padding and return_tensors is None:
             return {"input_ids": ids[0] if single else ids}

@@ -14,7 +14,7 @@ from typing import Any
 
 from qdrant_client import models
 
-from search.concurrency import ReadWriteLock
+from search.concurrency import Gate, ReadWriteLock
 
 
 class EngineLockedError(RuntimeError):
@@ -54,7 +54,7 @@ class Engine(ABC):
     #: Rust index in this process): the store may then answer a query in two calls, not one.
     cheap_calls: bool = False
 
-    def gate(self) -> ReadWriteLock:
+    def gate(self) -> Gate:
         """The store's readers-writer gate (searches share it, a document swap holds it alone):
         this process's own, or the index process's for a worker of ``vaksam serve --workers``."""
         return ReadWriteLock(shared_reads=self.thread_safe)

@@ -174,13 +174,15 @@ class EdgeEngine(Engine):
                 sp = op.set_payload
                 if sp.points is not None:
                     self.set_payload(collection, sp.payload, [str(i) for i in sp.points])
-                elif sp.filter is not None:
-                    op_edge = edge.UpdateOperation.set_payload_by_filter(_filter(sp.filter), sp.payload)
+                elif (payload_filter := _filter(sp.filter)) is not None:
+                    op_edge = edge.UpdateOperation.set_payload_by_filter(payload_filter, sp.payload)
                     self._shard(collection).update(op_edge)
             elif isinstance(op, models.DeleteOperation):
                 selector = op.delete
-                target = selector.filter if isinstance(selector, models.FilterSelector) else selector.points
-                self.delete(collection, target)
+                if isinstance(selector, models.FilterSelector):
+                    self.delete(collection, selector.filter)
+                else:
+                    self.delete(collection, [str(i) for i in selector.points])
             else:
                 raise TypeError(f"the edge engine does not run {type(op).__name__}")
 
@@ -312,6 +314,9 @@ def _as_list(value: Any) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
+DEFAULT_LIMIT = 10  # Qdrant's own, for a request that names none
+
+
 def _filter(flt: models.Filter | None) -> edge.Filter | None:
     if flt is None:
         return None
@@ -332,6 +337,8 @@ def _condition(condition: Any) -> Any:
             return edge.FieldCondition(key=condition.key, match=_match(condition.match))
         if condition.range is not None:
             r = condition.range
+            if not isinstance(r, models.Range):
+                raise TypeError(f"the edge engine compares numbers only, not {r!r}")
             return edge.FieldCondition(key=condition.key, range=edge.RangeFloat(gte=r.gte, gt=r.gt, lte=r.lte, lt=r.lt))
     raise TypeError(f"the edge engine does not translate the condition {condition!r}")
 
@@ -342,13 +349,14 @@ def _match(match: Any) -> Any:
             raise TypeError("qdrant-edge 0.9 cannot match booleans: store the flag as a keyword")
         return edge.MatchValue(value=match.value)
     if isinstance(match, models.MatchAny):
-        return edge.MatchAny(any=list(match.any))
+        values: list = list(match.any)
+        return edge.MatchAny(any=values)
     raise TypeError(f"the edge engine does not translate the match {match!r}")
 
 
 def _delete_op(selector: Selector) -> edge.UpdateOperation:
     if isinstance(selector, models.Filter):
-        return edge.UpdateOperation.delete_points_by_filter(_filter(selector))
+        return edge.UpdateOperation.delete_points_by_filter(_filter(selector) or edge.Filter())
     return edge.UpdateOperation.delete_points([str(i) for i in selector])
 
 
@@ -364,7 +372,7 @@ def _query(query: Any, using: str | None) -> edge.Query | None:
 
 def _prefetch(prefetch: models.Prefetch) -> edge.Prefetch:
     return edge.Prefetch(
-        limit=prefetch.limit,
+        limit=prefetch.limit if prefetch.limit is not None else DEFAULT_LIMIT,
         query=_query(prefetch.query, prefetch.using),
         prefetches=[_prefetch(p) for p in _as_list(prefetch.prefetch)] or None,
         filter=_filter(prefetch.filter),
@@ -374,7 +382,7 @@ def _prefetch(prefetch: models.Prefetch) -> edge.Prefetch:
 
 def _request(request: models.QueryRequest) -> edge.QueryRequest:
     return edge.QueryRequest(
-        limit=request.limit,
+        limit=request.limit if request.limit is not None else DEFAULT_LIMIT,
         offset=request.offset,
         query=_query(request.query, request.using),
         prefetches=[_prefetch(p) for p in _as_list(request.prefetch)] or None,

@@ -311,8 +311,8 @@ class _RemoteGate:
     def __init__(self, engine: RemoteEngine) -> None:
         self._engine = engine
 
-    def read(self) -> AbstractContextManager:
+    def read(self) -> AbstractContextManager[None]:
         return self._engine._held("read")
 
-    def write(self) -> AbstractContextManager:
+    def write(self) -> AbstractContextManager[None]:
         return self._engine._held("write")

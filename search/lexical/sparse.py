@@ -76,11 +76,11 @@ class SparseEncoder:
         return SparseVector([k for k, _ in items], [round(v, 5) for _, v in items])
 
     def encode_passage(self, text: str, context: str = "") -> SparseVector:
-        counts: Counter[str] = Counter(self.analyzer.terms(text))
+        counts: dict[str, float] = dict(Counter(self.analyzer.terms(text)))
         length = float(sum(counts.values()))
         if context and self.context_weight:
             for term, n in Counter(self.analyzer.terms(context)).items():
-                counts[term] += self.context_weight * n
+                counts[term] = counts.get(term, 0.0) + self.context_weight * n
         return self._weights(counts, length)
 
     def encode_query(self, text: str) -> SparseVector:

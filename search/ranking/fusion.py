@@ -45,7 +45,8 @@ def _dbsf(values: Sequence[float | None]) -> list[float]:
 
 
 def _ranks(values: Sequence[float | None]) -> list[float]:
-    order = sorted((i for i, v in enumerate(values) if v is not None), key=lambda i: -values[i])
+    present = {i: v for i, v in enumerate(values) if v is not None}
+    order = sorted(present, key=lambda i: -present[i])
     out = [0.0] * len(values)
     for rank, i in enumerate(order):
         out[i] = 1.0 / (RRF_K + rank + 1)
@@ -87,15 +88,13 @@ def fuse(
         passage, sentence = _signal(items, DENSE), _signal(items, SENTENCES)
         scores = [((p or 0.0) + (s if s is not None else p or 0.0)) / 2 for p, s in zip(passage, sentence, strict=True)]
     elif fusion is Fusion.RRF:
-        dense = dense_scores(items)
-        lexical = _signal(items, LEXICAL)
-        scores = [a + b for a, b in zip(_ranks(dense), _ranks(lexical), strict=True)]
+        ranks = _ranks(dense_scores(items)), _ranks(_signal(items, LEXICAL))
+        scores = [a + b for a, b in zip(*ranks, strict=True)]
     else:
         normalise = _dbsf if fusion is Fusion.DBSF else _minmax
-        dense = dense_scores(items, normalise)
-        lexical = normalise(_signal(items, LEXICAL))
+        sides = dense_scores(items, normalise), normalise(_signal(items, LEXICAL))
         w = dense_weight if fusion is Fusion.WEIGHTED else 0.5
-        scores = [w * a + (1 - w) * b for a, b in zip(dense, lexical, strict=True)]
+        scores = [w * a + (1 - w) * b for a, b in zip(*sides, strict=True)]
     order = sorted(range(len(items)), key=lambda i: -scores[i])
     return [items[i].rescored(scores[i]) for i in order]
 

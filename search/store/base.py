@@ -29,6 +29,7 @@ from search.store.schema import (
     SchemaMismatchError,
     match_value,
     passage_collection_spec,
+    payload_of,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -155,5 +156,5 @@ class StoreBase:
     def _sharers(self, flt: models.Filter) -> list[str]:
         sharers: set[str] = set()
         for record in self._scroll(self.collection, flt):
-            sharers.update(record.payload.get("also_in") or [])
+            sharers.update(payload_of(record).get("also_in") or [])
         return sorted(sharers)

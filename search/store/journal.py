@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from qdrant_client import models
 
 from search.store.base import reading, writing
-from search.store.schema import JOURNAL_KEY, JOURNAL_PAGE, JOURNAL_POINT, PENDING, journal_pages
+from search.store.schema import JOURNAL_KEY, JOURNAL_PAGE, JOURNAL_POINT, PENDING, journal_pages, payload_of
 from search.store.sharing import SharingStore
 
 
@@ -21,7 +21,7 @@ class JournalStore(SharingStore):
             return set()
         pages = [*self._scroll(self.documents_collection, journal_pages())]
         pages += self.engine.retrieve(self.documents_collection, [JOURNAL_POINT])
-        return {d for page in pages for d in page.payload.get(JOURNAL_KEY) or []}
+        return {d for page in pages for d in payload_of(page).get(JOURNAL_KEY) or []}
 
     @writing
     def add_pending_documents(self, document_ids: Iterable[str]) -> None:

@@ -23,6 +23,7 @@ from search.store.schema import (
     document_point_id,
     is_record,
     match_value,
+    payload_of,
 )
 
 
@@ -31,7 +32,9 @@ class ReadingStore(StoreBase):
     def list_documents(self) -> list[DocumentRecord]:
         if not self.engine.exists(self.documents_collection):
             return []
-        docs = [DocumentRecord(**r.payload) for r in self._scroll(self.documents_collection) if is_record(r.payload)]
+        docs = [
+            DocumentRecord(**payload_of(r)) for r in self._scroll(self.documents_collection) if is_record(r.payload)
+        ]
         return sorted(docs, key=lambda d: (d.title.lower(), d.id))
 
     @reading
@@ -56,7 +59,7 @@ class ReadingStore(StoreBase):
             return {}
         without = () if complete else UNSEARCHED_DOCUMENT_FIELDS
         found = self.engine.retrieve(self.documents_collection, [document_point_id(i) for i in ids], without=without)
-        records = (DocumentRecord(**r.payload) for r in found)
+        records = (DocumentRecord(**payload_of(r)) for r in found)
         return {r.id: r for r in records}
 
     @reading
@@ -70,7 +73,7 @@ class ReadingStore(StoreBase):
         vectors = found[0].vector
         lexical = vectors.get(LEXICAL)
         sparse = SparseVector(list(lexical.indices), list(lexical.values)) if lexical is not None else None
-        return PassageRecord(**found[0].payload), np.asarray(vectors[DENSE], dtype=np.float32), sparse
+        return PassageRecord(**payload_of(found[0])), np.asarray(vectors[DENSE], dtype=np.float32), sparse
 
     def get_passage(self, passage_id: str) -> PassageRecord | None:
         return self.get_passages([passage_id]).get(passage_id)
@@ -81,19 +84,19 @@ class ReadingStore(StoreBase):
         ids = list(dict.fromkeys(passage_ids))
         if not ids or not self.engine.exists(self.collection):
             return {}
-        return {str(r.id): PassageRecord(**r.payload) for r in self.engine.retrieve(self.collection, ids)}
+        return {str(r.id): PassageRecord(**payload_of(r)) for r in self.engine.retrieve(self.collection, ids)}
 
     @reading
     def document_passages(self, document_id: str) -> list[PassageRecord]:
         flt = self._doc_filter(document_id, live=True)
-        passages = [PassageRecord(**r.payload) for r in self._scroll(self.collection, flt)]
+        passages = [PassageRecord(**payload_of(r)) for r in self._scroll(self.collection, flt)]
         return sorted(passages, key=lambda p: p.index)
 
     @reading
     def passages_holding(self, document_id: str) -> list[PassageRecord]:
         """Live passages of a document, including those stored once under another (``also_in``)."""
         flt = build_filter(SearchFilters(document=document_id))
-        return [PassageRecord(**r.payload) for r in self._scroll(self.collection, flt)]
+        return [PassageRecord(**payload_of(r)) for r in self._scroll(self.collection, flt)]
 
     @reading
     def copy_to(self, target: StoreBase) -> tuple[int, int]:
@@ -133,7 +136,7 @@ class ReadingStore(StoreBase):
         if not self.engine.exists(self.collection):
             return []
         flt = models.Filter(must=[match_value(STATE, LIVE)])
-        return [PassageRecord(**r.payload) for r in self._scroll(self.collection, flt) if r.payload]
+        return [PassageRecord(**payload_of(r)) for r in self._scroll(self.collection, flt) if r.payload]
 
     @reading
     def count_passages(self) -> int:

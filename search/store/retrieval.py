@@ -13,7 +13,7 @@ from search.lexical.sparse import SparseVector
 from search.ranking.scored import DENSE, LEXICAL, SENTENCES, SIGNALS, ScoredPassage
 from search.records import PassageRecord
 from search.store.base import reading
-from search.store.schema import build_filter, match_value
+from search.store.schema import build_filter, match_value, payload_of
 from search.store.writes import WritingStore
 
 
@@ -92,7 +92,7 @@ class RetrievalStore(WritingStore):
             )
 
         if not self.engine.cheap_calls:
-            limit = sum(p.limit for p in prefetch)
+            limit = sum(p.limit or 0 for p in prefetch)
             requests = [
                 request(i, name, query, prefetch=prefetch, limit=limit) for i, (name, query) in enumerate(scorings)
             ]
@@ -114,7 +114,7 @@ class RetrievalStore(WritingStore):
         return self.engine.query_batch(self.collection, requests)
 
     def _scored(self, items: list[tuple[Any, dict[str, float]]]) -> list[ScoredPassage]:
-        passages = [PassageRecord(**point.payload) for point, _ in items]
+        passages = [PassageRecord(**payload_of(point)) for point, _ in items]
         documents = self.get_documents({p.document_id for p in passages}, complete=False)
         results = []
         for (point, signals), passage in zip(items, passages, strict=True):

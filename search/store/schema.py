@@ -12,6 +12,7 @@ import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from qdrant_client import models
@@ -152,8 +153,13 @@ def journal_pages() -> models.Filter:
     return models.Filter(must=[match_value(JOURNAL_PAGE, PENDING)])
 
 
+def payload_of(point: models.Record | models.ScoredPoint) -> dict[str, Any]:
+    """A point's payload; {} for a point stored without one."""
+    return point.payload or {}
+
+
 def is_record(payload: dict | None) -> bool:
-    return bool(payload) and JOURNAL_KEY not in payload
+    return payload is not None and bool(payload) and JOURNAL_KEY not in payload
 
 
 def build_filter(filters: SearchFilters | None) -> models.Filter:

@@ -9,7 +9,7 @@ from qdrant_client import models
 from search.records import PassageRecord
 from search.store.base import reading, writing
 from search.store.integrity import CheckedStore
-from search.store.schema import LIVE, STATE, match_value
+from search.store.schema import LIVE, STATE, match_value, payload_of
 
 
 class SharingStore(CheckedStore):
@@ -30,7 +30,7 @@ class SharingStore(CheckedStore):
         )
         found: dict[str, PassageRecord] = {}
         for record in self._scroll(self.collection, flt):
-            passage = PassageRecord(**record.payload)
+            passage = PassageRecord(**payload_of(record))
             found.setdefault(passage.fingerprint, passage)
         return found
 
@@ -51,8 +51,8 @@ class SharingStore(CheckedStore):
         for record in list(self._scroll(self.collection, flt)):
             if str(record.id) in keep:
                 continue
-            remaining = [d for d in record.payload.get("also_in") or [] if d != document_id]
-            self.engine.set_payload(self.collection, {"also_in": remaining}, [record.id])
+            remaining = [d for d in payload_of(record).get("also_in") or [] if d != document_id]
+            self.engine.set_payload(self.collection, {"also_in": remaining}, [str(record.id)])
 
     @writing
     def set_also_in(self, passages: Sequence[PassageRecord], document_id: str) -> None:

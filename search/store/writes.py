@@ -20,6 +20,7 @@ from search.store.schema import (
     document_point_id,
     match_value,
     passages_but,
+    payload_of,
     point_vectors,
 )
 
@@ -48,7 +49,7 @@ class WritingStore(JournalStore):
             # A passage that stays (same id: same document, place and text) keeps the other
             # documents that hold it too; rewriting it must not cut their link.
             held = {
-                str(r.id): r.payload.get("also_in") or []
+                str(r.id): payload_of(r).get("also_in") or []
                 for r in self.engine.retrieve(self.collection, [p.id for p in batch])
             }
             points = [
