@@ -18,7 +18,7 @@ export UNSTRUCTURED_DISABLE_NOTICE = 1
 REAL   ?= ../shared/corpus/real
 REAL_COLLECTION ?= vaksam_real
 
-.PHONY: install system-deps browser-deps model ingest ingest-real run serve test fuzz reliability lint notebook screenshots clean
+.PHONY: install system-deps browser-deps model cross-encoder ingest ingest-real run serve test fuzz reliability lint notebook screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ screenshots: install browser-deps
 
 model: install
 	$(BIN)/vaksam model
+
+# A cross-encoder reranker fine-tuned from the e5 weights on SweQuAD-MC's training questions (CPU,
+# ~40 min on two cores; judged in benchmarks/README.md). Use it with VAKSAM_RERANK=cross-encoder
+# VAKSAM_RERANK_MODEL=models/cross-encoder.
+cross-encoder: install model
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/cross_encoder.py train --out models/cross-encoder
 
 ingest: model
 	$(BIN)/vaksam ingest data/corpus $(wildcard data/uploads) --prune

@@ -11,8 +11,14 @@ A prior earns its place by a significant gain on a set it was not chosen on and 
 on any: the dev questions are the set most priors were designed on, so their gains there prove little
 (DEVELOPERS.md). Each row switches one prior off (or one tolerance), all else as in production.
 
+``--cross-encoder DIR`` adds the learned stage (``make cross-encoder``: trained on SweQuAD-MC's
+training questions) as one more variant: production + that reranker over the best 20. On SweQuAD-MC
+it runs only on the questions of the dev and test splits, which it never saw, and a second table
+judges every variant on those alone.
+
     .venv/bin/python benchmarks/priors.py --queries ../shared/eval/dev_queries.jsonl \\
-        --held-out eval/real_queries.jsonl --held-out-index /tmp/real --beir ../shared/eval/swequad_mc
+        --held-out eval/real_queries.jsonl --held-out-index /tmp/real --beir ../shared/eval/swequad_mc \\
+        --as-files --cross-encoder models/cross-encoder
 """
 
 from __future__ import annotations
@@ -69,13 +75,27 @@ def variant(searcher: Searcher, change: Callable[[Searcher], None] | None):
         searcher.pipeline, searcher.expander.typos = saved
 
 
-def gold_runs(service: VaksamService, path: Path) -> tuple[Qrels, dict[str, Run], float]:
+def _reranked(model: Path, depth: int = 20) -> Callable[[Searcher], None]:
+    from search.ranking.cross_encoder import CrossEncoderReranker
+    from search.ranking.rerank import Rerank
+
+    stage = Rerank(CrossEncoderReranker(str(model)), depth)
+
+    def apply(searcher: Searcher) -> None:
+        searcher.pipeline = searcher.pipeline.replacing(stage)
+
+    return apply
+
+
+def gold_runs(
+    service: VaksamService, path: Path, variants: dict[str, Callable[[Searcher], None] | None]
+) -> tuple[Qrels, dict[str, Run], float]:
     """Qrels (every passage holding a gold string) and one run per variant for a question file."""
     questions = load_queries(path)
     texts = {p.id: p.text for p in service.store.live_passages()}
     qrels = {q["id"]: {pid: 1 for pid, t in texts.items() if contains_gold(t, q["gold"])} for q in questions}
     runs, started = {}, time.perf_counter()
-    for name, change in VARIANTS.items():
+    for name, change in variants.items():
         with variant(service.searcher, change) as searcher:
             run = {}
             for q in questions:
@@ -86,17 +106,52 @@ def gold_runs(service: VaksamService, path: Path) -> tuple[Qrels, dict[str, Run]
 
 
 def beir_runs(
-    searcher: Searcher, queries: dict[str, str], qrels: dict, ids: dict[str, str] | None = None
-) -> dict[str, Run]:
+    searcher: Searcher,
+    queries: dict[str, str],
+    qids: list[str],
+    variants: dict[str, Callable[[Searcher], None] | None],
+    ids: dict[str, str] | None = None,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Per variant, the ranked corpus ids of each question in ``qids`` (a run as ranx reads it)."""
     runs = {}
-    for name, change in VARIANTS.items():
+    for name, change in variants.items():
         with variant(searcher, change):
             run = {}
-            for qid in qrels:
+            for qid in qids:
                 ranked = beir_ranking(searcher.ranked(queries[qid], 5 * K), ids)
                 run[qid] = {d: float(5 * K - r) for r, d in enumerate(ranked[:K])} or {"-": 0.0}
-        runs[name] = Run(run, name=name)
+        runs[name] = run
     return runs
+
+
+def beir_tables(
+    title: str,
+    graded: dict[str, dict[str, int]],
+    runs: dict[str, dict[str, dict[str, float]]],
+    held_out: list[str],
+) -> list[str]:
+    """Every variant over all questions it ran on, then all of them over the held-out splits alone."""
+    everywhere = {n: Run(r, name=n) for n, r in runs.items() if set(r) == set(graded)}
+    lines = table(f"{title}: {len(graded)} questions", Qrels(graded), everywhere)
+    if len(everywhere) < len(runs):
+        subset = {q: graded[q] for q in held_out}
+        kept = {n: Run({q: r[q] for q in held_out}, name=n) for n, r in runs.items()}
+        lines += table(f"{title}, dev and test splits only: {len(subset)} questions", Qrels(subset), kept)
+    return lines
+
+
+def _split(folder: Path) -> dict[str, str]:
+    """SweQuAD-MC's split of each question (training, dev, test), from ``metadata.split``."""
+    lines = (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines if line.strip()]
+    return {q["_id"]: q.get("metadata", {}).get("split", "test") for q in records}
+
+
+@contextmanager
+def _with_ids(index):
+    """A plain BEIR index's searcher, with no id map (its document ids are the corpus's)."""
+    with index as searcher:
+        yield searcher, None
 
 
 def table(title: str, qrels: Qrels, runs: dict[str, Run]) -> list[str]:
@@ -132,7 +187,10 @@ def main() -> None:
     parser.add_argument(
         "--as-files", action="store_true", help="also SweQuAD-MC's pages as text files through ingest (headings)"
     )
+    parser.add_argument("--cross-encoder", type=Path, help="judge this reranker folder as the learned stage")
     args = parser.parse_args()
+    learned = {"cross-encoder, top 20": _reranked(args.cross_encoder)} if args.cross_encoder else {}
+    every = {**VARIANTS, **learned}
     out: list[str] = [
         "(p: sign-flip randomisation test, t: ranx's paired t-test, both against production, paired by question;"
         " * = p < .05)"
@@ -143,7 +201,7 @@ def main() -> None:
     for label, path, settings in sets:
         service = VaksamService(settings)
         try:
-            qrels, runs, seconds = gold_runs(service, path)
+            qrels, runs, seconds = gold_runs(service, path, every)
             out += table(f"{label}: {path.name}, {len(qrels.qrels)} questions ({seconds:.0f} s)", qrels, runs)
         finally:
             service.close()
@@ -154,19 +212,21 @@ def main() -> None:
         try:
             corpus, queries, qrels = read_beir(args.beir)
             graded = {q: {d: int(s) for d, s in docs.items()} for q, docs in qrels.items() if q in queries}
-            with beir_index(service, corpus, progress=False) as searcher:
-                runs = beir_runs(searcher, queries, qrels)
-            out += table(f"SweQuAD-MC: {len(graded)} questions", Qrels(graded), runs)
-            print("\n".join(out), flush=True)
-            out = []
+            held_out = [q for q in graded if _split(args.beir).get(q) != "training"]
+            indexes = [("SweQuAD-MC", lambda: _with_ids(beir_index(service, corpus, progress=False)))]
             if args.as_files:
-                with beir_files_index(service, corpus) as (searcher, ids):
-                    runs = beir_runs(searcher, queries, qrels, ids)
-                out += table(f"SweQuAD-MC as text files: {len(graded)} questions", Qrels(graded), runs)
+                indexes.append(("SweQuAD-MC as text files", lambda: beir_files_index(service, corpus)))
+            for title, index in indexes:
+                with index() as (searcher, ids):
+                    runs = beir_runs(searcher, queries, list(graded), VARIANTS, ids)
+                    runs |= beir_runs(searcher, queries, held_out, learned, ids)
+                out += beir_tables(title, graded, runs, held_out)
+                print("\n".join(out), flush=True)
+                out = []
         finally:
             service.close()
     print("\n".join(out))
-    print(json.dumps({"variants": list(VARIANTS)}))
+    print(json.dumps({"variants": list(every)}))
 
 
 if __name__ == "__main__":
