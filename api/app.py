@@ -19,7 +19,7 @@ Usage::
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -27,21 +27,23 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import web
+from api.dependencies import require_key
 from api.guard import RequestGuard
 from api.keys import KeyStore
 from api.observability import Metrics
 from api.protection import RateLimiter
 from api.query_stats import QueryStats
-from api.routes import VERSIONED, operations
-from api.schemas import API_VERSION
+from api.routes import READS, WRITES, operations
+from api.schemas import API_VERSION, errors
 from api.service import QueryError, VaksamService
+from api.settings import ApiSettings, get_settings
 from api.uploads import WriterLock
-from search.settings import Settings, get_settings
+from search.settings import Settings
 
 
 def create_app(settings: Settings | None = None, service: VaksamService | None = None) -> FastAPI:
     """Build the app; pass a ready ``service`` in tests, or let it load from settings."""
-    settings = settings or (service.settings if service else get_settings())
+    settings = ApiSettings.of(settings or (service.settings if service else get_settings()))
     writing = WriterLock(settings.uploads_dir)  # one ingest or delete at a time; searches never wait for it
     keys = KeyStore(settings.keys_file)
     limiter = RateLimiter(settings.rate_limit) if settings.rate_limit else None
@@ -106,8 +108,14 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
             max_age=600,
         )
 
+    # Reads need a key only where the operator says so; the schema then says so too.
+    read_guard: dict = (
+        {"dependencies": [Depends(require_key)], "responses": errors(401)} if settings.read_requires_key else {}
+    )
     for prefix, in_schema in ((f"/api/v{API_VERSION}", True), ("/api", False)):
-        for router in VERSIONED:
+        for router in READS:
+            app.include_router(router, prefix=prefix, include_in_schema=in_schema, **read_guard)
+        for router in WRITES:
             app.include_router(router, prefix=prefix, include_in_schema=in_schema)
     app.include_router(operations.probes)
     web.mount(app)

@@ -25,11 +25,11 @@ from pydantic import ValidationError
 
 from api.citations import CitationFormat, render
 from api.service import MAX_OFFSET, QueryError, VaksamService
+from api.settings import ApiSettings, get_settings
 from ingest.preparation import warm_up_in_background
 from search.embedding.resolve import ModelNotAvailableError
 from search.filters import SearchFilters
 from search.modes import GroupBy, IndexEngine, SearchMode, SortOrder
-from search.settings import Settings, get_settings
 from search.store import QdrantStore, StoreError
 
 app = typer.Typer(
@@ -457,7 +457,7 @@ def export(
             _fail(f"{to_path} is the index being exported; choose another folder")
         update |= {"qdrant_url": None, "qdrant_path": to_path, "index_engine": engine}
     try:
-        target_settings = Settings.model_validate({**settings.model_dump(), **update})
+        target_settings = ApiSettings.model_validate({**settings.model_dump(), **update})
     except ValidationError as exc:
         _fail(f"invalid target: {exc.errors()[0]['msg']}")
     try:
@@ -601,7 +601,7 @@ def run() -> None:  # console-script entry point
         sys.exit(130)
 
 
-__all__ = ["app", "run", "Settings"]
+__all__ = ["ApiSettings", "app", "run"]
 
 
 if __name__ == "__main__":  # python -m api.cli, as the benchmarks start the server

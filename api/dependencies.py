@@ -15,16 +15,16 @@ from api.keys import ApiKey, KeyFileError, KeyStore
 from api.observability import Metrics
 from api.query_stats import QueryStats
 from api.service import QueryError, VaksamService
+from api.settings import ApiSettings
 from api.uploads import WriterLock
 from search.filters import SearchFilters
-from search.settings import Settings
 
 
 async def get_service(request: Request) -> VaksamService:
     return request.app.state.service
 
 
-async def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
 
 
@@ -42,16 +42,6 @@ def require_key(
     if key is None:
         raise HTTPException(401, key_required_detail(keys), headers={"WWW-Authenticate": 'Bearer realm="vaksam"'})
     return key
-
-
-def read_access(
-    request: Request,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
-    header: Annotated[str | None, Depends(API_KEY_HEADER)],
-) -> None:
-    """Reads are open unless ``VAKSAM_READ_REQUIRES_KEY``; then they need a key like writes."""
-    if request.app.state.settings.read_requires_key:
-        require_key(request, bearer, header)
 
 
 async def get_filters(
@@ -95,7 +85,7 @@ async def get_metrics(request: Request) -> Metrics:
 
 
 Service = Annotated[VaksamService, Depends(get_service)]
-AppSettings = Annotated[Settings, Depends(get_settings)]
+AppSettings = Annotated[ApiSettings, Depends(get_settings)]
 Filters = Annotated[SearchFilters, Depends(get_filters)]
 Key = Annotated[ApiKey, Depends(require_key)]
 Stats = Annotated[QueryStats | None, Depends(get_query_stats)]

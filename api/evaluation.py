@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from api.service import VaksamService
+from api.settings import ApiSettings
 from ingest.blocks import Block, ParsedDocument
 from ingest.chunking import chunk_document
 from ingest.cleaning import clean_document
@@ -185,9 +186,9 @@ def sign_flip_p(a: Sequence[float], b: Sequence[float], rounds: int = 20_000, se
     return float((np.abs((signs * diff).mean(axis=1)) >= abs(diff.mean()) - 1e-12).mean())
 
 
-def _throwaway_settings(settings: Settings, folder: Path, collection: str, **changes) -> Settings:
+def _throwaway_settings(settings: Settings, folder: Path, collection: str, **changes) -> ApiSettings:
     """``settings`` pointed at an embedded index in ``folder``, never at the user's server or index."""
-    return Settings(
+    return ApiSettings(
         **{
             **settings.model_dump(),
             "qdrant_path": folder,

@@ -28,7 +28,7 @@ from api import web
 from api.keys import KeyFileError, KeyStore
 from api.observability import ACCESS_LOG, Metrics, request_id
 from api.protection import SECURITY_HEADERS, RateLimiter
-from search.settings import Settings
+from api.settings import ApiSettings
 
 # Both ways of sending a key, declared so the OpenAPI schema says which routes need one.
 BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description="`Authorization: Bearer <key>`")
@@ -42,7 +42,7 @@ class RequestGuard:
     """Refuses what must not reach a route (429, 401, 413) and marks, counts and logs every answer."""
 
     def __init__(
-        self, app: ASGIApp, *, settings: Settings, keys: KeyStore, metrics: Metrics, limiter: RateLimiter | None
+        self, app: ASGIApp, *, settings: ApiSettings, keys: KeyStore, metrics: Metrics, limiter: RateLimiter | None
     ) -> None:
         self.app = app
         self.settings = settings
@@ -172,7 +172,7 @@ async def has_valid_key(request: Request, keys: KeyStore) -> bool:
         return True
 
 
-def body_limit(request: Request, settings: Settings) -> int:
+def body_limit(request: Request, settings: ApiSettings) -> int:
     if is_upload(request):
         return int(settings.max_upload_mb * 1_000_000) + 64 * 1024  # the file plus its multipart envelope
     return settings.max_body_kb * 1024

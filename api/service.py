@@ -21,6 +21,7 @@ from functools import cached_property
 from pathlib import Path
 
 from api.citations import Reference
+from api.settings import ApiSettings
 from api.uploads import STALE_AFTER_S, locked_folder, remove_stale_temporaries
 from ingest.metadata import program_names
 from ingest.pipeline import Ingestor, IngestSummary
@@ -56,7 +57,7 @@ def _merge(filters: SearchFilters | None, document: str | None, language: str | 
 
 class VaksamService:
     def __init__(self, settings: Settings, *, encoder: Encoder | None = None, store: QdrantStore | None = None):
-        self.settings = settings
+        self.settings = ApiSettings.of(settings)
         self._encoder = encoder
         self._store = store
         self._lock = threading.Lock()

@@ -11,7 +11,7 @@ import statistics
 from collections import Counter
 
 from api.service import VaksamService
-from search.settings import get_settings
+from api.settings import get_settings
 
 
 def _quantiles(values: list[int]) -> str:

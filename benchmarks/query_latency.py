@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.service import VaksamService
-from search.settings import get_settings
+from api.settings import get_settings
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:

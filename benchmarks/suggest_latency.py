@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.service import VaksamService
-from search.settings import Settings
+from api.settings import ApiSettings
 
 
 def prefixes(questions: list[str], count: int, seed: int = 7) -> list[str]:
@@ -53,7 +53,7 @@ def main() -> None:
     if args.beir:
         questions += [json.loads(line)["text"] for line in (args.beir / "queries.jsonl").read_text().splitlines()]
     typed = prefixes(questions, args.requests)
-    settings = Settings(qdrant_path=args.index, collection=args.collection, rate_limit=0, _env_file=None)
+    settings = ApiSettings(qdrant_path=args.index, collection=args.collection, rate_limit=0, _env_file=None)
     service = VaksamService(settings)
     try:
         started = time.perf_counter()

@@ -1,4 +1,6 @@
-"""All of Vaksam's configuration: one pydantic-settings class, env prefix ``VAKSAM_``.
+"""The configuration of ingest and search: one pydantic-settings class, env prefix ``VAKSAM_``.
+
+The HTTP API adds its own settings on top (:class:`api.settings.ApiSettings`).
 
 Values come from (highest first) init arguments, environment variables, a
 ``.env`` file in the working directory, then the defaults below. The README
@@ -7,14 +9,10 @@ has the table of every field.
 
 from __future__ import annotations
 
-import json
-import re
-from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
 
 from pydantic import AnyHttpUrl, Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from search.modes import EncoderBackend, Fusion, IndexEngine, RerankMode, SearchMode
 
@@ -26,7 +24,7 @@ def _default_cache() -> Path:
 
 
 class Settings(BaseSettings):
-    """Runtime configuration for ingestion, the index and the API."""
+    """Runtime configuration for ingestion, the index and ranking."""
 
     model_config = SettingsConfigDict(env_prefix="VAKSAM_", env_file=".env", extra="ignore")
 
@@ -76,8 +74,6 @@ class Settings(BaseSettings):
     )
     collection: str = Field("vaksam", pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Qdrant collection name.")
     corpus_dir: Path = Field(Path("data/corpus"), description="Documents ingested by `make run`.")
-    host: str = Field("127.0.0.1", description="Address `vaksam serve` binds to.")
-    port: int = Field(8000, ge=1, le=65535, description="Port `vaksam serve` listens on.")
     # Measured (benchmarks/encoder.py, 160-token passages, ONNX int8): 4: 67, 8: 60, 16: 50, 32: 37 passages/s;
     # ingest of the bundled corpus (passages and their sentences) embeds in 11.0 s at 4 and 8, 11.8 s at 16.
     batch_size: int = Field(8, ge=1, le=512, description="Passages per embedding batch.")
@@ -130,70 +126,13 @@ class Settings(BaseSettings):
         description="Clean text before indexing: hyphenation, diacritics, boilerplate, repeats "
         "(off only to measure what cleaning does).",
     )
-    # -- the HTTP API in an intranet --------------------------------------------------------
-    cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
-        description="Origins (https://intranet.example) whose pages may call the API and embed the widget; "
-        "JSON list or comma-separated. Empty: the same origin only.",
-    )
-    public_url: AnyHttpUrl | None = Field(
-        None,
-        description="The address users reach Vaksam at (https://vaksam.example), for permalinks in citations; "
-        "default: the address each request came to.",
-    )
-    keys_file: Path = Field(Path("data/api-keys.json"), description="API keys (hashed) made with `vaksam keys create`.")
-    read_requires_key: bool = Field(False, description="Require an API key for searches and reads too.")
-    rate_limit: int = Field(
-        120, ge=0, description="Requests per minute one client may make to /api (0: no limit); bursts of a tenth."
-    )
-    max_upload_mb: float = Field(20.0, gt=0, description="Largest document accepted by POST /api/documents.")
-    max_body_kb: int = Field(64, ge=1, description="Largest request body for everything but uploads.")
-    uploads_dir: Path = Field(Path("data/uploads"), description="Where uploaded documents are kept and ingested from.")
-    forwarded_allow_ips: str = Field(
-        "127.0.0.1",
-        description="Proxies whose X-Forwarded-For names the real client (for rate limits and logs); "
-        "comma-separated addresses, or * behind a trusted proxy only.",
-    )
-    query_stats: bool = Field(
-        False,
-        description="Keep per-day counts of searches, and the questions that found nothing or only weak hits "
-        "(off: questions can hold case details; see api/query_stats.py).",
-    )
-    query_stats_days: int = Field(30, ge=1, le=3650, description="Days query statistics are kept.")
-    query_stats_file: Path = Field(Path("data/query-stats.sqlite"), description="Where query statistics are kept.")
-    log_json: bool = Field(True, description="`vaksam serve` logs one JSON object per request, with its request id.")
-
-    @field_validator("cors_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, value: object) -> object:
-        if isinstance(value, str):
-            if value.strip().startswith("["):
-                return json.loads(value)
-            return [v.strip() for v in value.split(",") if v.strip()]
-        return value
-
-    @field_validator("cors_origins")
-    @classmethod
-    def _check_origins(cls, value: list[str]) -> list[str]:
-        for origin in value:
-            if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin.rstrip("/")):
-                raise ValueError(
-                    f"{origin!r} is not an origin: write scheme://host[:port], as https://intranet.example"
-                )
-        return [o.rstrip("/") for o in value]
 
     @field_validator("synonyms_file", mode="before")
     @classmethod
     def _blank_path_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("qdrant_url", "public_url", mode="before")
+    @field_validator("qdrant_url", mode="before")
     @classmethod
     def _blank_url_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return Settings()

@@ -96,7 +96,7 @@ def tiny_encoder(tiny_model_dir, tmp_path_factory):
 
 def tiny_settings(model: Path | str, root: Path, **changes):
     """Settings for the tiny model with the index, model cache, keys and uploads under ``root``."""
-    from search.settings import Settings
+    from api.settings import ApiSettings
 
     paths = {
         "model_dir": root / "models",
@@ -104,7 +104,7 @@ def tiny_settings(model: Path | str, root: Path, **changes):
         "keys_file": root / "api-keys.json",
         "uploads_dir": root / "uploads",
     }
-    return Settings(**{"embedding_model": str(model), "passage_tokens": 64, **paths, **changes, "_env_file": None})
+    return ApiSettings(**{"embedding_model": str(model), "passage_tokens": 64, **paths, **changes, "_env_file": None})
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """The API's routes, one module per area; :func:`api.app.create_app` mounts them under ``/api/v1``
-(and ``/api`` as an alias of the current version)."""
+(and ``/api`` as an alias of the current version). ``READS`` need an API key only where
+``VAKSAM_READ_REQUIRES_KEY`` is set (the app adds the dependency, and the 401 to their schema, then);
+``WRITES`` ask for one themselves."""
 
 from api.routes import documents, operations, search
 
-# Routers mounted under the versioned prefix; ``operations.probes`` (health, readiness, metrics) sits at the root.
-VERSIONED = (search.router, documents.router, operations.router)
+READS = (search.router, documents.reads)
+WRITES = (documents.writes, operations.router)
 
-__all__ = ["VERSIONED", "documents", "operations", "search"]
+__all__ = ["READS", "WRITES", "documents", "operations", "search"]

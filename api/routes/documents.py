@@ -1,4 +1,5 @@
-"""Document routes: the list, one document, one passage, citations, and uploads and deletes.
+"""Document routes: the list, one document, one passage, citations (``reads``), and uploads and
+deletes (``writes``).
 
 Reads are open unless ``VAKSAM_READ_REQUIRES_KEY``; uploads and deletes always need an API key
 (``vaksam keys create``). The store's readers-writer gate (:mod:`search.concurrency`) keeps a
@@ -10,12 +11,12 @@ import logging
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
 from pydantic import StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from api.citations import EXTENSIONS, MEDIA_TYPES, CitationFormat, render
-from api.dependencies import AppMetrics, AppSettings, Key, Service, Writing, read_access
+from api.dependencies import AppMetrics, AppSettings, Key, Service, Writing
 from api.observability import Metrics
 from api.schemas import (
     UUID_PATTERN,
@@ -32,14 +33,14 @@ from api.uploads import ReceivedUpload, UploadError, WriterLock, receive_upload
 from ingest.pipeline import document_id_for
 from search.records import DocumentStatus
 
-READ_ERRORS = (401, 429)  # 401 only where VAKSAM_READ_REQUIRES_KEY is set
-READ = [Depends(read_access)]
+READ_ERRORS = (429,)  # and 401 where VAKSAM_READ_REQUIRES_KEY is set (added where the app mounts reads)
 log = logging.getLogger("vaksam.api")
 
-router = APIRouter(tags=["documents"])
+reads = APIRouter(tags=["documents"])
+writes = APIRouter(tags=["documents"])
 
 
-@router.get("/documents", response_model=DocumentList, responses=errors(422, *READ_ERRORS), dependencies=READ)
+@reads.get("/documents", response_model=DocumentList, responses=errors(422, *READ_ERRORS))
 def documents(
     svc: Service,
     status: Annotated[DocumentStatus | None, Query(description="Only documents with this status")] = None,
@@ -51,11 +52,10 @@ def documents(
     return DocumentList(total=len(docs), documents=docs)
 
 
-@router.get(
+@reads.get(
     "/documents/{document_id}",
     response_model=DocumentDetail,
     responses=errors(404, 422, *READ_ERRORS),
-    dependencies=READ,
 )
 def document(document_id: DocumentId, svc: Service) -> DocumentDetail:
     doc = svc.document(document_id)
@@ -65,9 +65,7 @@ def document(document_id: DocumentId, svc: Service) -> DocumentDetail:
     return DocumentDetail(**doc.model_dump(), passage_ids=[p.id for p in passages])
 
 
-@router.get(
-    "/passages/{passage_id}", response_model=PassageDetail, responses=errors(404, 422, *READ_ERRORS), dependencies=READ
-)
+@reads.get("/passages/{passage_id}", response_model=PassageDetail, responses=errors(404, 422, *READ_ERRORS))
 def passage(passage_id: PassageId, svc: Service) -> PassageDetail:
     found = svc.passage(passage_id)
     if found is None:
@@ -76,7 +74,7 @@ def passage(passage_id: PassageId, svc: Service) -> PassageDetail:
     return PassageDetail(**found.model_dump(), document=doc)
 
 
-@router.get(
+@reads.get(
     "/cite",
     response_class=Response,
     responses={
@@ -86,7 +84,6 @@ def passage(passage_id: PassageId, svc: Service) -> PassageDetail:
         }
     }
     | errors(404, 422, *READ_ERRORS),
-    dependencies=READ,
 )
 def cite(
     request: Request,
@@ -115,7 +112,7 @@ def cite(
     return Response(body, media_type=MEDIA_TYPES[format], headers=headers)
 
 
-@router.post(
+@writes.post(
     "/documents",
     response_model=UploadResult,
     status_code=201,
@@ -145,7 +142,7 @@ async def upload(
     return result
 
 
-@router.delete("/documents/{document_id}", status_code=204, responses=errors(401, 404, 422, 429))
+@writes.delete("/documents/{document_id}", status_code=204, responses=errors(401, 404, 422, 429))
 def delete(document_id: DocumentId, svc: Service, writing: Writing, key: Key) -> Response:
     """Remove a document from the index (and its file, when it was uploaded). Documents that
     shared its passages or duplicated it are re-indexed on their own."""

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.cli import app as cli_app
-from search.settings import get_settings
+from api.settings import get_settings
 from tests.conftest import ONE_DOCUMENT_TEXT as TEXT
 
 

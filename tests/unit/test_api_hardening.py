@@ -241,7 +241,7 @@ def test_keys_command_line(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from api.cli import app as cli_app
-    from search.settings import get_settings
+    from api.settings import get_settings
 
     monkeypatch.setenv("VAKSAM_KEYS_FILE", str(tmp_path / "keys.json"))
     get_settings.cache_clear()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from search.settings import Settings
+from api.settings import ApiSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +25,7 @@ READ_BY_CODE = _read_by_code()
 
 
 def _known(name: str) -> bool:
-    return name.removeprefix("VAKSAM_").lower() in Settings.model_fields or name in READ_BY_CODE
+    return name.removeprefix("VAKSAM_").lower() in ApiSettings.model_fields or name in READ_BY_CODE
 
 
 def test_compose_file_runs_vaksam_against_qdrant_with_real_settings():

@@ -97,10 +97,10 @@ def ports() -> dict[str, int]:
 def vaksam(tmp_path_factory, e5_encoder, browser_corpus, ports):
     from api.app import create_app
     from api.service import VaksamService
-    from search.settings import Settings
+    from api.settings import ApiSettings
 
     root = tmp_path_factory.mktemp("browser-index")
-    settings = Settings(
+    settings = ApiSettings(
         qdrant_path=root / "index",
         keys_file=root / "keys.json",
         uploads_dir=root / "uploads",
