@@ -66,8 +66,8 @@ screenshots: install browser-deps
 model: install
 	$(BIN)/vaksam model
 
-# A cross-encoder reranker fine-tuned from the e5 weights on SweQuAD-MC's training questions (CPU,
-# ~40 min on two cores; judged in benchmarks/README.md). Use it with VAKSAM_RERANK=cross-encoder
+# Reproduces the cross-encoder fine-tuned from the e5 weights on SweQuAD-MC's training questions (CPU,
+# ~60 min on two cores). It lost on held-out questions (benchmarks/README.md); to try it: VAKSAM_RERANK=cross-encoder
 # VAKSAM_RERANK_MODEL=models/cross-encoder.
 cross-encoder: install model
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/cross_encoder.py train --out models/cross-encoder
