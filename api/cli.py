@@ -269,7 +269,7 @@ def similar(
 
 def _filters(document, language, organisation, doc_type, program, year_from, year_to) -> SearchFilters:
     try:
-        return SearchFilters(
+        return SearchFilters.checked(
             document=document,
             language=language,
             organisation=organisation,
@@ -278,9 +278,8 @@ def _filters(document, language, organisation, doc_type, program, year_from, yea
             year_from=year_from,
             year_to=year_to,
         )
-    except ValidationError as exc:
-        _fail("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()))
-        raise  # unreachable: _fail exits
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 @app.command()

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import ValidationError
 
 from api.guard import API_KEY_HEADER, BEARER, key_required_detail, presented_key
 from api.keys import ApiKey, KeyFileError, KeyStore
@@ -59,7 +58,7 @@ async def get_filters(
 ) -> SearchFilters:
     """The filters of a search or facet request, checked together (a year range must not be reversed)."""
     try:
-        return SearchFilters(
+        return SearchFilters.checked(
             document=document,
             language=language,
             organisation=organisation,
@@ -68,8 +67,8 @@ async def get_filters(
             year_from=year_from,
             year_to=year_to,
         )
-    except ValidationError as exc:
-        raise QueryError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
 
 
 async def get_query_stats(request: Request) -> QueryStats | None:

@@ -8,7 +8,7 @@ Usage::
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 
 class SearchFilters(BaseModel):
@@ -27,6 +27,16 @@ class SearchFilters(BaseModel):
         if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
             raise ValueError(f"year_from ({self.year_from}) is after year_to ({self.year_to})")
         return self
+
+    @classmethod
+    def checked(cls, **values: object) -> SearchFilters:
+        """The filters ``values`` describe, or a ValueError whose message lists every problem in a
+        sentence a user can act on (what the API's 422 and the command line's error say)."""
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            message = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+            raise ValueError(message) from None
 
     def active(self) -> dict:
         return {k: v for k, v in self.model_dump().items() if v not in (None, "")}
