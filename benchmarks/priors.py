@@ -11,6 +11,9 @@ A prior earns its place by a significant gain on a set it was not chosen on and 
 on any: the dev questions are the set most priors were designed on, so their gains there prove little
 (DEVELOPERS.md). Each row switches one prior off (or one tolerance), all else as in production.
 
+``--english`` adds SweQuAD-MC questions asked in English (``eval/swequad_mc_english.jsonl``, judged by
+SweQuAD-MC's qrels) and ``--no-diacritics`` its dev and test questions typed without å, ä and ö.
+
 ``--cross-encoder DIR`` adds the learned stage (``make cross-encoder``: trained on SweQuAD-MC's
 training questions) as one more variant: production + that reranker over the best 20. On SweQuAD-MC
 it runs only on the questions of the dev and test splits, which it never saw, and a second table
@@ -18,7 +21,7 @@ judges every variant on those alone.
 
     .venv/bin/python benchmarks/priors.py --queries ../shared/eval/dev_queries.jsonl \\
         --held-out eval/real_queries.jsonl --held-out-index /tmp/real --beir ../shared/eval/swequad_mc \\
-        --as-files --cross-encoder models/cross-encoder
+        --as-files --english eval/swequad_mc_english.jsonl --no-diacritics --cross-encoder models/cross-encoder
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from ranx import Qrels, Run, compare, evaluate
 from api.evaluation import beir_files_index, beir_index, beir_ranking, load_queries, read_beir, sign_flip_p
 from api.service import VaksamService
 from search.metrics import contains_gold
+from search.ranking.fusion import Fuse
 from search.searcher import Searcher
 from search.settings import Settings
 
@@ -55,12 +59,20 @@ def _no_typos(searcher: Searcher) -> None:
     searcher.expander.typos = False
 
 
+def _no_lexical_coverage(searcher: Searcher) -> None:
+    """Fusion with the lexical side at full weight whatever share of the question the BM25 hits hold."""
+    fuse = searcher.pipeline.stage("fuse")
+    assert isinstance(fuse, Fuse), "needs the production pipeline"
+    searcher.pipeline = searcher.pipeline.replacing(Fuse(fuse.fusion, fuse.dense_weight))
+
+
 # Each variant changes one thing from production. The answer-type prior and its four parts were judged
 # here too, switched on, until they were removed (benchmarks/README.md has that table).
 VARIANTS: dict[str, Callable[[Searcher], None] | None] = {
     "production": None,
     "no proximity": _without("proximity"),
     "no typo tolerance": _no_typos,
+    "no lexical coverage": _no_lexical_coverage,
 }
 
 
@@ -154,6 +166,14 @@ def _with_ids(index):
         yield searcher, None
 
 
+def _without_diacritics(text: str) -> str:
+    return text.translate(str.maketrans("åäöÅÄÖé", "aaoAAOe"))
+
+
+def runs_of(runs: dict[str, dict[str, dict[str, float]]]) -> dict[str, Run]:
+    return {name: Run(run, name=name) for name, run in runs.items()}
+
+
 def table(title: str, qrels: Qrels, runs: dict[str, Run]) -> list[str]:
     student = compare(qrels, list(runs.values()), metrics=METRICS, stat_test="student", max_p=MAX_P).to_dict()
     per_question = {
@@ -187,6 +207,12 @@ def main() -> None:
     parser.add_argument(
         "--as-files", action="store_true", help="also SweQuAD-MC's pages as text files through ingest (headings)"
     )
+    parser.add_argument(
+        "--english", type=Path, help="SweQuAD-MC questions asked in English (eval/swequad_mc_english.jsonl)"
+    )
+    parser.add_argument(
+        "--no-diacritics", action="store_true", help="also SweQuAD-MC's dev and test questions typed without å, ä, ö"
+    )
     parser.add_argument("--cross-encoder", type=Path, help="judge this reranker folder as the learned stage")
     args = parser.parse_args()
     learned = {"cross-encoder, top 20": _reranked(args.cross_encoder)} if args.cross_encoder else {}
@@ -216,11 +242,26 @@ def main() -> None:
             indexes = [("SweQuAD-MC", lambda: _with_ids(beir_index(service, corpus, progress=False)))]
             if args.as_files:
                 indexes.append(("SweQuAD-MC as text files", lambda: beir_files_index(service, corpus)))
+            english = (
+                {q["_id"]: q["text"] for q in map(json.loads, args.english.open(encoding="utf-8"))}
+                if args.english
+                else {}
+            )
+            plain = {q: _without_diacritics(queries[q]) for q in held_out} if args.no_diacritics else {}
             for title, index in indexes:
                 with index() as (searcher, ids):
                     runs = beir_runs(searcher, queries, list(graded), VARIANTS, ids)
                     runs |= beir_runs(searcher, queries, held_out, learned, ids)
+                    in_english = beir_runs(searcher, {**queries, **english}, list(english), every, ids)
+                    typed_plain = beir_runs(searcher, {**queries, **plain}, list(plain), VARIANTS, ids)
                 out += beir_tables(title, graded, runs, held_out)
+                if english:
+                    subset = Qrels({q: graded[q] for q in english})
+                    out += table(f"{title}, asked in English: {len(english)} questions", subset, runs_of(in_english))
+                if plain:
+                    subset = Qrels({q: graded[q] for q in plain})
+                    label = f"{title}, dev and test splits typed without å, ä, ö: {len(plain)} questions"
+                    out += table(label, subset, runs_of(typed_plain))
                 print("\n".join(out), flush=True)
                 out = []
         finally:

@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     dense_weight: float = Field(
         0.5, ge=0, le=1, description="Share of the dense signals in weighted fusion (the rest is lexical)."
     )
+    lexical_coverage: bool = Field(
+        True,
+        description="Scale the lexical side of hybrid fusion by the share of the question's words the best "
+        "BM25 hits hold, so a question the corpus's words barely match (English over Swedish text) is "
+        "ranked by the dense side (see search/ranking/fusion.py).",
+    )
     proximity_weight: float = Field(
         0.5,
         ge=0,

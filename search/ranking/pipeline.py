@@ -67,8 +67,10 @@ class RankingPipeline:
 def build_pipeline(
     settings: Settings, analyzer: SwedishAnalyzer | None, reranker: Reranker | None = None
 ) -> RankingPipeline:
-    """The pipeline ``VAKSAM_`` settings describe (fusion, dense weight, proximity weight, rerank depth)."""
-    stages: list[RankingStage] = [Fuse(settings.fusion, settings.dense_weight)]
+    """The pipeline ``VAKSAM_`` settings describe (fusion, dense weight, lexical coverage, proximity
+    weight, rerank depth)."""
+    coverage = analyzer if settings.lexical_coverage else None
+    stages: list[RankingStage] = [Fuse(settings.fusion, settings.dense_weight, coverage)]
     if analyzer is not None:
         stages.append(Proximity(analyzer, settings.proximity_weight))
     stages.append(Deduplicate())

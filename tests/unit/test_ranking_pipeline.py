@@ -8,7 +8,7 @@ from search.lexical.analyzer import SwedishAnalyzer
 from search.modes import Fusion, SearchMode
 from search.ranking import RankingPipeline, RankingQuery, RankingStage, build_pipeline
 from search.ranking.dedupe import Deduplicate
-from search.ranking.fusion import Fuse
+from search.ranking.fusion import Fuse, fuse, lexical_coverage
 from search.ranking.scored import DENSE, LEXICAL, SENTENCES, ScoredPassage
 from search.records import PassageRecord
 from search.settings import Settings
@@ -46,6 +46,9 @@ def test_the_settings_reach_the_stages():
     fuse, proximity = pipeline.stage("fuse"), pipeline.stage("proximity")
     assert fuse.fusion is Fusion.RRF and fuse.dense_weight == 0.3
     assert proximity.weight == 0.8
+    assert fuse.analyzer is ANALYZER  # lexical coverage is on by default
+    plain = build_pipeline(Settings(lexical_coverage=False, _env_file=None), ANALYZER).stage("fuse")
+    assert plain.analyzer is None and "lexical coverage" not in repr(plain)
 
 
 def test_stages_run_in_order_and_a_request_can_choose_its_fusion():
@@ -104,3 +107,33 @@ def test_a_stage_of_ones_own_plugs_in_and_each_name_runs_once():
     assert pipeline.without("shortest").describe(SearchMode.DENSE) == ["fuse", "dedupe"]
     with pytest.raises(ValueError, match="each stage once"):
         RankingPipeline([Fuse(), Fuse()])
+
+
+def test_lexical_coverage_is_the_share_of_the_question_the_best_bm25_hit_holds():
+    items = [
+        _item("a", "Fritidsgården i Alby har öppet på kvällar.", 0.9, 2.0),
+        _item("b", "Alby fritidsgård öppnar en ny lokal.", 0.8, 5.0),
+        _item("c", "Kvällsöppet i Alby.", 0.7, None),
+    ]
+    assert lexical_coverage(items, ANALYZER.stems("fritidsgård alby kvällar"), ANALYZER) == pytest.approx(1.0)
+    # English over Swedish text: one word of four is found, so the lexical side counts a quarter.
+    english = ANALYZER.stems("youth centre opening hours Alby")
+    assert lexical_coverage(items, english, ANALYZER) == pytest.approx(1 / len(set(english)))
+    assert lexical_coverage(items, [], ANALYZER) == 1.0  # no content words: nothing to scale
+    assert lexical_coverage(items[2:], english, ANALYZER) == 0.0  # no lexical candidate
+
+
+def test_coverage_scales_the_lexical_side_of_hybrid_fusion_only():
+    items = [
+        _item("a", "Ungdomar och fritid i Alby.", 0.9, 1.0),
+        _item("b", "Alby fritidsgård.", 0.5, 9.0),
+        _item("c", "Något annat.", 0.1, 0.5),
+    ]
+    full = fuse(items, SearchMode.HYBRID, Fusion.WEIGHTED, 0.5)
+    assert [i.passage.id for i in full][:2] == ["b", "a"]  # BM25's best wins at full weight
+    weak = fuse(items, SearchMode.HYBRID, Fusion.WEIGHTED, 0.5, coverage=0.2)
+    assert [i.passage.id for i in weak][:2] == ["a", "b"]  # a weak lexical match leaves it to the dense side
+    assert [i.passage.id for i in fuse(items, SearchMode.SPARSE, coverage=0.2)] == ["b", "a", "c"]
+    stage = Fuse(analyzer=ANALYZER)
+    ranked = stage.run(list(items), _query("young people leisure Alby"))
+    assert ranked[0].passage.id == "a" and "lexical coverage" in repr(stage)
