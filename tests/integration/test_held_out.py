@@ -53,10 +53,10 @@ def held_out_service(e5_encoder, tmp_path_factory):
 @pytest.mark.parametrize(
     ("mode", "mrr", "hit5"),
     [
-        # Measured on these documents (MRR@10 / hit@5): dense .749 / .84, hybrid .759 / .92
-        # (December 4, answer prior off); the floors sit a little under.
+        # Measured on these documents (MRR@10 / hit@5): dense .749 / .84, hybrid .802 / .90 (December 5,
+        # with the lexical coverage; .759 / .92 without it); the floors sit a little under.
         (SearchMode.DENSE, 0.70, 0.78),
-        (SearchMode.HYBRID, 0.72, 0.88),
+        (SearchMode.HYBRID, 0.76, 0.88),
     ],
 )
 def test_held_out_questions_keep_their_floor(held_out_service, mode, mrr, hit5):
