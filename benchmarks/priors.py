@@ -242,11 +242,8 @@ def main() -> None:
             indexes = [("SweQuAD-MC", lambda: _with_ids(beir_index(service, corpus, progress=False)))]
             if args.as_files:
                 indexes.append(("SweQuAD-MC as text files", lambda: beir_files_index(service, corpus)))
-            english = (
-                {q["_id"]: q["text"] for q in map(json.loads, args.english.open(encoding="utf-8"))}
-                if args.english
-                else {}
-            )
+            lines = args.english.read_text(encoding="utf-8").splitlines() if args.english else []
+            english = {q["_id"]: q["text"] for q in map(json.loads, lines)}
             plain = {q: _without_diacritics(queries[q]) for q in held_out} if args.no_diacritics else {}
             for title, index in indexes:
                 with index() as (searcher, ids):

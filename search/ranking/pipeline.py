@@ -69,8 +69,8 @@ def build_pipeline(
 ) -> RankingPipeline:
     """The pipeline ``VAKSAM_`` settings describe (fusion, dense weight, lexical coverage, proximity
     weight, rerank depth)."""
-    coverage = analyzer if settings.lexical_coverage else None
-    stages: list[RankingStage] = [Fuse(settings.fusion, settings.dense_weight, coverage)]
+    coverage_analyzer = analyzer if settings.lexical_coverage else None
+    stages: list[RankingStage] = [Fuse(settings.fusion, settings.dense_weight, coverage_analyzer)]
     if analyzer is not None:
         stages.append(Proximity(analyzer, settings.proximity_weight))
     stages.append(Deduplicate())
