@@ -1,5 +1,5 @@
-"""Every ranking prior judged on and off, on the dev questions, the held-out real-corpus questions and
-SweQuAD-MC, with paired significance, in one run.
+"""Every ranking prior judged on and off, on the dev questions, the held-out questions over the bundled
+and the real corpus, and SweQuAD-MC, with paired significance, in one run.
 
 Metrics are ranx's, per question. Two paired tests are reported: ranx's ``compare`` with Student's
 paired t-test, and an exact-in-the-limit sign-flip randomisation test over the same per-question
@@ -11,15 +11,17 @@ A prior earns its place by a significant gain on a set it was not chosen on and 
 on any: the dev questions are the set most priors were designed on, so their gains there prove little
 (DEVELOPERS.md). Each row switches one prior off (or one tolerance), all else as in production.
 
-``--english`` adds SweQuAD-MC questions asked in English (``eval/swequad_mc_english.jsonl``, judged by
-SweQuAD-MC's qrels) and ``--no-diacritics`` its dev and test questions typed without å, ä and ö.
+``--queries`` takes the dev questions first, then held-out files over the same index
+(``eval/bundled_queries.jsonl``). ``--english`` adds SweQuAD-MC questions asked in English
+(``eval/swequad_mc_english.jsonl``, judged by SweQuAD-MC's qrels) and ``--no-diacritics`` its dev and
+test questions typed without å, ä and ö.
 
 ``--cross-encoder DIR`` adds the learned stage (``make cross-encoder``: trained on SweQuAD-MC's
 training questions) as one more variant: production + that reranker over the best 20. On SweQuAD-MC
 it runs only on the questions of the dev and test splits, which it never saw, and a second table
 judges every variant on those alone.
 
-    .venv/bin/python benchmarks/priors.py --queries ../shared/eval/dev_queries.jsonl \\
+    .venv/bin/python benchmarks/priors.py --queries ../shared/eval/dev_queries.jsonl eval/bundled_queries.jsonl \\
         --held-out eval/real_queries.jsonl --held-out-index /tmp/real --beir ../shared/eval/swequad_mc \\
         --as-files --english eval/swequad_mc_english.jsonl --no-diacritics --cross-encoder models/cross-encoder
 """
@@ -200,7 +202,9 @@ def table(title: str, qrels: Qrels, runs: dict[str, Run]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--queries", type=Path, required=True, help="dev questions over data/index")
+    parser.add_argument(
+        "--queries", type=Path, nargs="+", required=True, help="question files over data/index (dev, then held out)"
+    )
     parser.add_argument("--held-out", type=Path, help="held-out questions over --held-out-index")
     parser.add_argument("--held-out-index", type=Path)
     parser.add_argument("--beir", type=Path)
@@ -221,7 +225,7 @@ def main() -> None:
         "(p: sign-flip randomisation test, t: ranx's paired t-test, both against production, paired by question;"
         " * = p < .05)"
     ]
-    sets = [("dev", args.queries, Settings())]
+    sets = [("dev" if n == 0 else "held out (bundled corpus)", path, Settings()) for n, path in enumerate(args.queries)]
     if args.held_out and args.held_out_index:
         sets.append(("held out (real corpus)", args.held_out, Settings(qdrant_path=args.held_out_index)))
     for label, path, settings in sets:
