@@ -16,10 +16,9 @@ a template sub-heading reads "Aktivitet A › Effekt av aktiviteten". Within tho
 rules sentences are packed up to ``target_tokens``; the last sentence of a
 passage is repeated at the start of the next one when it is short, so a fact
 that straddles two sentences is still found whole. The target is a setting
-(``VAKSAM_PASSAGE_TOKENS``), chosen by ``benchmarks/passage_size.py``: on the dev
-questions MRR@10 was .590 / .559 / .621 / .593 / .558 / .638 at 96 / 128 / 160 / 200 /
-256 / 320 tokens, and 160 tokens gave SweQuAD-MC nDCG@10 .793; embedding title and
-section context with each passage lowered dev MRR@10 at every size (.621 -> .564 at 160).
+(``VAKSAM_PASSAGE_TOKENS``, 160): re-judged on held-out questions with
+``benchmarks/passage_size.py``, no size from 128 to 256 gained significantly on one set
+without losing significantly on another (the table and its history are in benchmarks/README.md).
 
 Usage::
 
