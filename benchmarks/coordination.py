@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ranx import Qrels, Run
-
-from benchmarks import priors
+from benchmarks.priors import fuse_replaced, main
 from search.modes import SearchMode
 from search.ranking.base import RankingQuery
 from search.ranking.fusion import Fuse, fuse, lexical_coverage
@@ -54,46 +52,14 @@ class CoordinatedFuse(Fuse):
         return fuse(scaled, query.mode, query.fusion or self.fusion, self.dense_weight, coverage)
 
 
-def _coordinated(relative: bool) -> Callable[[Searcher], None]:
-    def apply(searcher: Searcher) -> None:
-        base = searcher.pipeline.stage("fuse")
-        assert isinstance(base, Fuse), "needs the production pipeline"
-        searcher.pipeline = searcher.pipeline.replacing(CoordinatedFuse(base, relative))
-
-    return apply
-
-
-def _dense_weight(weight: float) -> Callable[[Searcher], None]:
-    def apply(searcher: Searcher) -> None:
-        base = searcher.pipeline.stage("fuse")
-        assert isinstance(base, Fuse), "needs the production pipeline"
-        searcher.pipeline = searcher.pipeline.replacing(Fuse(base.fusion, weight, base.analyzer))
-
-    return apply
-
-
-def beir_tables(
-    title: str, graded: dict[str, dict[str, int]], runs: dict[str, dict[str, dict[str, float]]], held_out: list[str]
-) -> list[str]:
-    """SweQuAD-MC's training split (tuning) and its dev and test splits (judging), each its own table."""
-    judging = set(held_out)
-    lines: list[str] = []
-    for split, qids in (
-        ("training split (tuning)", [q for q in graded if q not in judging]),
-        ("dev and test splits", held_out),
-    ):
-        kept = {name: Run({q: run[q] for q in qids}, name=name) for name, run in runs.items()}
-        lines += priors.table(f"{title}, {split}: {len(qids)} questions", Qrels({q: graded[q] for q in qids}), kept)
-    return lines
+VARIANTS: dict[str, Callable[[Searcher], None] | None] = {
+    "production": None,
+    "coordination relative to the best, with coverage": fuse_replaced(lambda f: CoordinatedFuse(f, relative=True)),
+    "coordination absolute, no coverage": fuse_replaced(lambda f: CoordinatedFuse(f, relative=False)),
+    "dense weight .4": fuse_replaced(lambda f: Fuse(f.fusion, 0.4, f.analyzer)),
+    "dense weight .6": fuse_replaced(lambda f: Fuse(f.fusion, 0.6, f.analyzer)),
+}
 
 
 if __name__ == "__main__":
-    priors.beir_tables = beir_tables
-    priors.VARIANTS = {
-        "production": None,
-        "coordination relative to the best, with coverage": _coordinated(True),
-        "coordination absolute, no coverage": _coordinated(False),
-        "dense weight .4": _dense_weight(0.4),
-        "dense weight .6": _dense_weight(0.6),
-    }
-    priors.main()
+    main(VARIANTS, by_split=True)

@@ -26,19 +26,18 @@ Run from the project root (about 10 minutes a size with the real corpus and both
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from ranx import Qrels, Run, evaluate
+from ranx import Qrels, Run
 
-from api.evaluation import beir_files_index, beir_index, read_beir, sign_flip_p
+from api.evaluation import beir_files_index, beir_index, sign_flip_p
 from api.service import VaksamService
 from api.settings import ApiSettings
-from benchmarks.priors import K, _split, _with_ids, beir_runs, gold_runs
+from benchmarks.priors import K, _split, _with_ids, beir_runs, gold_runs, per_question, read_english, read_graded
 from search.embedding.encoder import Encoder
 from search.settings import Settings
 
@@ -49,10 +48,6 @@ PRODUCTION = {"production": None}
 Scores = dict[str, dict[int, tuple[dict[str, np.ndarray], int]]]
 
 
-def per_question(qrels: Qrels, run: Run) -> dict[str, np.ndarray]:
-    return {m: np.asarray(evaluate(qrels, run, m, return_mean=False), dtype=float) for m in METRICS}
-
-
 def gold_sets(settings: Settings, encoder: Encoder, corpus: Path, files: list[Path]) -> dict[Path, tuple[dict, int]]:
     """Index ``corpus`` at this size and score each question file (each size against its own passages)."""
     service = VaksamService(settings, encoder=encoder)
@@ -61,22 +56,18 @@ def gold_sets(settings: Settings, encoder: Encoder, corpus: Path, files: list[Pa
         out = {}
         for questions in files:
             qrels, runs, _ = gold_runs(service, questions, PRODUCTION)
-            out[questions] = (per_question(qrels, runs["production"]), summary.passages)
+            out[questions] = (per_question(qrels, runs["production"], METRICS), summary.passages)
         return out
     finally:
         service.close()
 
 
 def beir_sets(settings: Settings, encoder: Encoder, args: argparse.Namespace) -> dict[str, tuple[dict, int]]:
-    corpus, queries, qrels = read_beir(args.beir)
-    graded = {q: {d: int(s) for d, s in docs.items()} for q, docs in qrels.items() if q in queries}
+    corpus, queries, graded = read_graded(args.beir)
     split = _split(args.beir)
     tuning = [q for q in graded if split.get(q) == "training"]
     judging = [q for q in graded if split.get(q) != "training"]
-    english = {}
-    if args.english:
-        lines = args.english.read_text(encoding="utf-8").splitlines()
-        english = {q["_id"]: q["text"] for q in map(json.loads, lines) if q["_id"] in graded}
+    english = {q: text for q, text in read_english(args.english).items() if q in graded}
     service = VaksamService(settings, encoder=encoder)
     indexes = [("SweQuAD-MC", lambda: _with_ids(beir_index(service, corpus, progress=False)))]
     if args.as_files:
@@ -95,7 +86,7 @@ def beir_sets(settings: Settings, encoder: Encoder, args: argparse.Namespace) ->
             ]:
                 if qids:
                     subset = Qrels({q: graded[q] for q in qids})
-                    out[label] = (per_question(subset, Run({q: source[q] for q in qids})), passages)
+                    out[label] = (per_question(subset, Run({q: source[q] for q in qids}), METRICS), passages)
     finally:
         service.close()
     return out

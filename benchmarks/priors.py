@@ -41,6 +41,7 @@ from ranx import Qrels, Run, compare, evaluate
 from api.evaluation import beir_files_index, beir_index, beir_ranking, load_queries, read_beir, sign_flip_p
 from api.service import VaksamService
 from search.metrics import contains_gold
+from search.ranking.base import RankingStage
 from search.ranking.fusion import Fuse
 from search.searcher import Searcher
 from search.settings import Settings
@@ -61,11 +62,19 @@ def _no_typos(searcher: Searcher) -> None:
     searcher.expander.typos = False
 
 
-def _no_lexical_coverage(searcher: Searcher) -> None:
-    """Fusion with the lexical side at full weight whatever share of the question the BM25 hits hold."""
-    fuse = searcher.pipeline.stage("fuse")
-    assert isinstance(fuse, Fuse), "needs the production pipeline"
-    searcher.pipeline = searcher.pipeline.replacing(Fuse(fuse.fusion, fuse.dense_weight))
+def fuse_replaced(build: Callable[[Fuse], RankingStage]) -> Callable[[Searcher], None]:
+    """A variant whose fusion stage is ``build(production's fusion stage)``."""
+
+    def apply(searcher: Searcher) -> None:
+        fuse = searcher.pipeline.stage("fuse")
+        assert isinstance(fuse, Fuse), "needs the production pipeline"
+        searcher.pipeline = searcher.pipeline.replacing(build(fuse))
+
+    return apply
+
+
+# Fusion with the lexical side at full weight whatever share of the question the BM25 hits hold.
+_no_lexical_coverage = fuse_replaced(lambda fuse: Fuse(fuse.fusion, fuse.dense_weight))
 
 
 # Each variant changes one thing from production. The answer-type prior and its four parts were judged
@@ -138,20 +147,50 @@ def beir_runs(
     return runs
 
 
+def _subset_table(
+    title: str, graded: dict[str, dict[str, int]], runs: dict[str, dict[str, dict[str, float]]], qids: list[str]
+) -> list[str]:
+    kept = {n: Run({q: r[q] for q in qids}, name=n) for n, r in runs.items()}
+    return table(f"{title}: {len(qids)} questions", Qrels({q: graded[q] for q in qids}), kept)
+
+
 def beir_tables(
     title: str,
     graded: dict[str, dict[str, int]],
     runs: dict[str, dict[str, dict[str, float]]],
     held_out: list[str],
+    by_split: bool = False,
 ) -> list[str]:
-    """Every variant over all questions it ran on, then all of them over the held-out splits alone."""
-    everywhere = {n: Run(r, name=n) for n, r in runs.items() if set(r) == set(graded)}
-    lines = table(f"{title}: {len(graded)} questions", Qrels(graded), everywhere)
-    if len(everywhere) < len(runs):
-        subset = {q: graded[q] for q in held_out}
-        kept = {n: Run({q: r[q] for q in held_out}, name=n) for n, r in runs.items()}
-        lines += table(f"{title}, dev and test splits only: {len(subset)} questions", Qrels(subset), kept)
+    """Every variant over all questions it ran on (``by_split``: over the training split, the tuning
+    split, alone), then all of them over the held-out splits alone."""
+    everywhere = {n: r for n, r in runs.items() if set(r) == set(graded)}
+    if by_split:
+        judging = set(held_out)
+        training = [q for q in graded if q not in judging]
+        lines = _subset_table(f"{title}, training split (tuning)", graded, everywhere, training)
+    else:
+        lines = _subset_table(title, graded, everywhere, list(graded))
+    if by_split or len(everywhere) < len(runs):
+        lines += _subset_table(f"{title}, dev and test splits only", graded, runs, held_out)
     return lines
+
+
+def read_graded(folder: Path) -> tuple[list[dict], dict[str, str], dict[str, dict[str, int]]]:
+    """A BEIR folder's corpus, questions and integer relevance of the questions it has."""
+    corpus, queries, qrels = read_beir(folder)
+    graded = {q: {d: int(s) for d, s in docs.items()} for q, docs in qrels.items() if q in queries}
+    return corpus, queries, graded
+
+
+def read_english(path: Path | None) -> dict[str, str]:
+    """SweQuAD-MC question ids and their English wording (``eval/swequad_mc_english.jsonl``)."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path else []
+    return {q["_id"]: q["text"] for q in map(json.loads, lines)}
+
+
+def per_question(qrels: Qrels, run: Run, metrics: list[str] = METRICS) -> dict[str, np.ndarray]:
+    """Each metric's score for every question of ``run``, in ranx's question order."""
+    return {m: np.asarray(evaluate(qrels, run, m, return_mean=False), dtype=float) for m in metrics}
 
 
 def _split(folder: Path) -> dict[str, str]:
@@ -178,20 +217,17 @@ def runs_of(runs: dict[str, dict[str, dict[str, float]]]) -> dict[str, Run]:
 
 def table(title: str, qrels: Qrels, runs: dict[str, Run]) -> list[str]:
     student = compare(qrels, list(runs.values()), metrics=METRICS, stat_test="student", max_p=MAX_P).to_dict()
-    per_question = {
-        name: {m: np.asarray(evaluate(qrels, run, m, return_mean=False), dtype=float) for m in METRICS}
-        for name, run in runs.items()
-    }
-    base = per_question["production"]
+    scores = {name: per_question(qrels, run) for name, run in runs.items()}
+    base = scores["production"]
     lines = [f"\n{title}", "| variant | " + " | ".join(METRICS) + " |", "|---" * (len(METRICS) + 1) + "|"]
     for name in runs:
         cells = []
         for metric in METRICS:
-            score = float(per_question[name][metric].mean())
+            score = float(scores[name][metric].mean())
             if name == "production":
                 cells.append(f"{score:.3f}")
                 continue
-            p = sign_flip_p(base[metric], per_question[name][metric])
+            p = sign_flip_p(base[metric], scores[name][metric])
             t = float(student["production"]["comparisons"][name][metric])
             delta = score - float(base[metric].mean())
             mark = " *" if p < MAX_P else ""
@@ -200,7 +236,9 @@ def table(title: str, qrels: Qrels, runs: dict[str, Run]) -> list[str]:
     return lines
 
 
-def main() -> None:
+def main(variants: dict[str, Callable[[Searcher], None] | None] = VARIANTS, by_split: bool = False) -> None:
+    """Judge ``variants`` (production first) on the sets the command line names; ``by_split`` reports
+    SweQuAD-MC's training split apart from its dev and test splits."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--queries", type=Path, nargs="+", required=True, help="question files over data/index (dev, then held out)"
@@ -220,7 +258,7 @@ def main() -> None:
     parser.add_argument("--cross-encoder", type=Path, help="judge this reranker folder as the learned stage")
     args = parser.parse_args()
     learned = {"cross-encoder, top 20": _reranked(args.cross_encoder)} if args.cross_encoder else {}
-    every = {**VARIANTS, **learned}
+    every = {**variants, **learned}
     out: list[str] = [
         "(p: sign-flip randomisation test, t: ranx's paired t-test, both against production, paired by question;"
         " * = p < .05)"
@@ -240,22 +278,20 @@ def main() -> None:
     if args.beir:
         service = VaksamService(Settings())
         try:
-            corpus, queries, qrels = read_beir(args.beir)
-            graded = {q: {d: int(s) for d, s in docs.items()} for q, docs in qrels.items() if q in queries}
+            corpus, queries, graded = read_graded(args.beir)
             held_out = [q for q in graded if _split(args.beir).get(q) != "training"]
             indexes = [("SweQuAD-MC", lambda: _with_ids(beir_index(service, corpus, progress=False)))]
             if args.as_files:
                 indexes.append(("SweQuAD-MC as text files", lambda: beir_files_index(service, corpus)))
-            lines = args.english.read_text(encoding="utf-8").splitlines() if args.english else []
-            english = {q["_id"]: q["text"] for q in map(json.loads, lines)}
+            english = read_english(args.english)
             plain = {q: _without_diacritics(queries[q]) for q in held_out} if args.no_diacritics else {}
             for title, index in indexes:
                 with index() as (searcher, ids):
-                    runs = beir_runs(searcher, queries, list(graded), VARIANTS, ids)
+                    runs = beir_runs(searcher, queries, list(graded), variants, ids)
                     runs |= beir_runs(searcher, queries, held_out, learned, ids)
                     in_english = beir_runs(searcher, {**queries, **english}, list(english), every, ids)
-                    typed_plain = beir_runs(searcher, {**queries, **plain}, list(plain), VARIANTS, ids)
-                out += beir_tables(title, graded, runs, held_out)
+                    typed_plain = beir_runs(searcher, {**queries, **plain}, list(plain), variants, ids)
+                out += beir_tables(title, graded, runs, held_out, by_split)
                 if english:
                     subset = Qrels({q: graded[q] for q in english})
                     out += table(f"{title}, asked in English: {len(english)} questions", subset, runs_of(in_english))

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from search.modes import SearchMode
 from tests.conftest import ROOT, SHARED
+from tests.integration.floors import assert_floor
 
 
 def test_mvp_question_finds_the_mucf_passage_about_botkyrka(corpus_service):
@@ -46,12 +47,7 @@ def test_offsets_point_into_the_document(corpus_service):
     ],
 )
 def test_dev_questions_regression(corpus_service, mode, mrr, hit5):
-    from api.evaluation import evaluate_queries
-
-    path = SHARED / "eval" / "dev_queries.jsonl"
-    report = evaluate_queries(corpus_service, path, mode)
-    assert report.metrics["mrr@10"] >= mrr, report.render()
-    assert report.metrics["hit@5"] >= hit5, report.render()
+    report = assert_floor(corpus_service, SHARED / "eval" / "dev_queries.jsonl", mode, mrr, hit5)
     if mode is not SearchMode.DENSE:
         assert report.by_kind["nodiacritics"]["mrr@10"] == 1.0, report.render()
 
