@@ -8,7 +8,7 @@ reported by split: training (the tuning split) apart from dev and test (judging)
 ``priors.py``'s arguments; the results are in benchmarks/README.md ("Coordination and the dense
 weight")::
 
-    .venv/bin/python benchmarks/coordination.py --queries ../shared/eval/dev_queries.jsonl \\
+    .venv/bin/python -m benchmarks.coordination --queries ../shared/eval/dev_queries.jsonl \\
         eval/bundled_queries.jsonl --held-out eval/real_queries.jsonl --held-out-index /tmp/real \\
         --beir ../shared/eval/swequad_mc --as-files --english eval/swequad_mc_english.jsonl --no-diacritics
 """

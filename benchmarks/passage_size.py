@@ -17,7 +17,7 @@ bias for size that the SweQuAD-MC sets, judged by page, do not have). Each size 
 production size (``--baseline``, default ``VAKSAM_PASSAGE_TOKENS``) by a paired sign-flip test.
 Run from the project root (about 10 minutes a size with the real corpus and both SweQuAD indexes)::
 
-    .venv/bin/python benchmarks/passage_size.py --queries ../shared/eval/dev_queries.jsonl eval/bundled_queries.jsonl \\
+    .venv/bin/python -m benchmarks.passage_size --queries ../shared/eval/dev_queries.jsonl eval/bundled_queries.jsonl \\
         --held-out eval/real_queries.jsonl --held-out-corpus ../shared/corpus/real \\
         --beir ../shared/eval/swequad_mc --as-files --english eval/swequad_mc_english.jsonl \\
         --sizes 128 160 200 256
