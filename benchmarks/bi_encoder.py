@@ -53,7 +53,7 @@ def train(groups: list[dict], out: Path, batch: int, lr: float, max_length: int)
     settings = Settings()
     base = resolve_model(settings.embedding_model, settings.model_dir)
     model = SentenceTransformer(str(base), device="cpu")
-    model.max_seq_length = max_length
+    window, model.max_seq_length = model.max_seq_length, max_length
     model[0].auto_model.get_input_embeddings().weight.requires_grad_(False)  # 96M of its 118M parameters
     parameters = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(parameters, lr=lr, weight_decay=0.01)
@@ -84,6 +84,7 @@ def train(groups: list[dict], out: Path, batch: int, lr: float, max_length: int)
         if step % 5 == 0 or step == steps:
             print(f"step {step}/{steps} loss {loss.item():.3f} ({time.perf_counter() - started:.0f} s)", flush=True)
     model.eval()
+    model.max_seq_length = window  # the chunker reads the window: the tuned model must cut passages as the base does
     out.mkdir(parents=True, exist_ok=True)
     model.save(str(out))
     (out / "vaksam_training.json").write_text(

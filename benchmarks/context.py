@@ -21,7 +21,7 @@ Three textbook ideas that use what a search already has, none chosen from a held
 
 SweQuAD-MC is reported by split: training (the tuning split) apart from dev and test (judging).
 Takes ``priors.py``'s arguments; the results are in benchmarks/README.md ("Feedback, neighbour
-context and diversity")::
+context, a heading vector and diversity")::
 
     .venv/bin/python -m benchmarks.context --queries ../shared/eval/dev_queries.jsonl \\
         eval/bundled_queries.jsonl --held-out eval/real_queries.jsonl --held-out-index /tmp/real \\

@@ -6,7 +6,7 @@ passage of the same section saying the same thing, which would raise hit@5 at li
 first hit (MMR's first pick is always the most relevant passage). Diversity .3 and .5 against
 production (none). SweQuAD-MC is reported by split: training (the tuning split) apart from dev and
 test (judging). Takes ``priors.py``'s arguments; the results are in benchmarks/README.md ("Feedback,
-neighbour context and diversity")::
+neighbour context, a heading vector and diversity")::
 
     .venv/bin/python -m benchmarks.diversity --queries ../shared/eval/dev_queries.jsonl \\
         eval/bundled_queries.jsonl --held-out eval/real_queries.jsonl --held-out-index /tmp/real \\
