@@ -25,7 +25,6 @@ indexes the pages itself). p is the paired sign-flip test.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import random
 import time
@@ -35,12 +34,11 @@ from ranx import Qrels
 
 from api.evaluation import beir_index
 from api.service import VaksamService
-from benchmarks.cross_encoder import mine
+from benchmarks.cross_encoder import SEED, mine, write_training_record
 from benchmarks.priors import _split, _with_ids, beir_runs, gold_runs, read_english, read_graded, runs_of, table
 from search.embedding.resolve import resolve_model
 from search.settings import Settings
 
-SEED = 13
 BASE, TUNED = "production", "e5 fine-tuned on SweQuAD-MC training"
 
 
@@ -87,21 +85,7 @@ def train(groups: list[dict], out: Path, batch: int, lr: float, max_length: int)
     model.max_seq_length = window  # the chunker reads the window: the tuned model must cut passages as the base does
     out.mkdir(parents=True, exist_ok=True)
     model.save(str(out))
-    (out / "vaksam_training.json").write_text(
-        json.dumps(
-            {
-                "base": str(base),
-                "groups": len(groups),
-                "batch": batch,
-                "lr": lr,
-                "max_length": max_length,
-                "seed": SEED,
-                "trained_on": "SweQuAD-MC training split (hard negatives from Vaksam's hybrid search)",
-                "seconds": round(time.perf_counter() - started),
-            },
-            indent=2,
-        )
-    )
+    write_training_record(out, base, len(groups), started, batch=batch, lr=lr, max_length=max_length)
 
 
 def judge(args: argparse.Namespace) -> None:

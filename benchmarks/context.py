@@ -37,7 +37,8 @@ import numpy as np
 from benchmarks.priors import fuse_replaced, main
 from search.embedding.encoder import Encoder
 from search.ranking.base import ALL_MODES, RankingQuery, RankingStage
-from search.ranking.fusion import Fuse, _minmax
+from search.ranking.fusion import Fuse, _minmax, dense_scores
+from search.ranking.pipeline import RankingPipeline
 from search.ranking.scored import DENSE, SENTENCES, ScoredPassage
 from search.searcher import Searcher
 from search.store.retrieval import RetrievalStore
@@ -75,25 +76,17 @@ class NeighbourContext(RankingStage):
 
     def __init__(self, gamma: float, back_only: bool = False) -> None:
         self.gamma = gamma
-        self.after = -1 if back_only else 1
+        self.offsets = (-1,) if back_only else (-1, 1)
 
     def run(self, items: list[ScoredPassage], query: RankingQuery) -> list[ScoredPassage]:
         at = {(item.passage.document_id, item.passage.index): item.score for item in items}
-        rescored = [
-            item.rescored(
-                item.score
-                + self.gamma
-                * max(
-                    at.get((item.passage.document_id, item.passage.index - 1), 0.0),
-                    at.get((item.passage.document_id, item.passage.index + self.after), 0.0),
-                )
-            )
-            for item in items
-        ]
+
+        def neighbour(item: ScoredPassage) -> float:
+            where = item.passage.document_id, item.passage.index
+            return max(at.get((where[0], where[1] + offset), 0.0) for offset in self.offsets)
+
+        rescored = [item.rescored(item.score + self.gamma * neighbour(item)) for item in items]
         return sorted(rescored, key=lambda item: -item.score)
-
-
-HEADING = "heading"
 
 
 class HeadingFuse(Fuse):
@@ -117,18 +110,12 @@ class HeadingFuse(Fuse):
         if new:
             self.cache.update(zip(new, self.encoder.encode_passages(new), strict=True))
         question = self.encoder.encode_query(query.text)
-        similarity = [float(self.cache[h] @ question) if h else None for h in headings]
-        passage = _minmax([item.signals.get(DENSE) for item in items])
-        sentences = [item.signals.get(SENTENCES) for item in items]
-        sentence = _minmax(sentences) if any(v is not None for v in sentences) else passage
-        heading = _minmax(similarity)
-        sides = zip(passage, sentence, heading, strict=True)
-        dense = [(p + s + self.weight * h) / (2 + self.weight) for p, s, h in sides]
+        heading = _minmax([float(self.cache[h] @ question) if h else None for h in headings])
+        # Production's dense side (passage and best sentence, one each) with the heading beside them.
+        sides = zip(dense_scores(items), heading, strict=True)
+        dense = [(2 * d + self.weight * h) / (2 + self.weight) for d, h in sides]
         # The dense side as one signal, the sentence signal folded into it: fusion then min-maxes it again.
-        merged = [
-            item.rescored(item.score, **{DENSE: d, SENTENCES: d, HEADING: h if h is not None else 0.0})
-            for item, d, h in zip(items, dense, similarity, strict=True)
-        ]
+        merged = [item.rescored(item.score, **{DENSE: d, SENTENCES: d}) for item, d in zip(items, dense, strict=True)]
         return super().run(merged, query)
 
 
@@ -145,8 +132,7 @@ def _neighbours(gamma: float, back_only: bool = False) -> Callable[[Searcher], N
     def apply(searcher: Searcher) -> None:
         stages = list(searcher.pipeline.stages)
         at = next(i for i, s in enumerate(stages) if s.name == "dedupe")
-        stage = NeighbourContext(gamma, back_only)
-        searcher.pipeline = type(searcher.pipeline)([*stages[:at], stage, *stages[at:]])
+        searcher.pipeline = RankingPipeline([*stages[:at], NeighbourContext(gamma, back_only), *stages[at:]])
 
     return apply
 

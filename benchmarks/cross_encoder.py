@@ -126,22 +126,20 @@ def train(groups: list[dict], out: Path, epochs: int, batch: int, lr: float, max
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    (out / "vaksam_training.json").write_text(
-        json.dumps(
-            {
-                "base": str(base),
-                "groups": len(groups),
-                "epochs": epochs,
-                "batch": batch,
-                "lr": lr,
-                "max_length": max_length,
-                "seed": SEED,
-                "trained_on": "SweQuAD-MC training split (hard negatives from Vaksam's hybrid search)",
-                "seconds": round(time.perf_counter() - started),
-            },
-            indent=2,
-        )
-    )
+    write_training_record(out, base, len(groups), started, epochs=epochs, batch=batch, lr=lr, max_length=max_length)
+
+
+def write_training_record(out: Path, base: Path, groups: int, started: float, **parameters: float) -> None:
+    """``vaksam_training.json`` beside a trained model: what it was trained from, on and with."""
+    record = {
+        "base": str(base),
+        "groups": groups,
+        **parameters,
+        "seed": SEED,
+        "trained_on": "SweQuAD-MC training split (hard negatives from Vaksam's hybrid search)",
+        "seconds": round(time.perf_counter() - started),
+    }
+    (out / "vaksam_training.json").write_text(json.dumps(record, indent=2))
 
 
 class _Judged:
