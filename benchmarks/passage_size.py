@@ -121,7 +121,9 @@ def main() -> None:
         "--queries", type=Path, nargs="+", required=True, help="question files over --corpus (dev, held out)"
     )
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))
-    parser.add_argument("--held-out", type=Path, help="held-out questions over --held-out-corpus")
+    parser.add_argument(
+        "--held-out", type=Path, nargs="+", default=[], help="held-out question files over --held-out-corpus"
+    )
     parser.add_argument("--held-out-corpus", type=Path)
     parser.add_argument("--beir", type=Path)
     parser.add_argument("--as-files", action="store_true", help="also SweQuAD-MC's pages as text files")
@@ -143,7 +145,7 @@ def main() -> None:
                 scores[f"{path.name} over {args.corpus}"][size] = result
             if args.held_out and args.held_out_corpus:
                 settings = settings.model_copy(update={"qdrant_path": Path(tmp) / "held-out"})
-                for path, result in gold_sets(settings, encoder, args.held_out_corpus, [args.held_out]).items():
+                for path, result in gold_sets(settings, encoder, args.held_out_corpus, args.held_out).items():
                     scores[f"{path.name} over {args.held_out_corpus}"][size] = result
             if args.beir:
                 settings = settings.model_copy(update={"qdrant_path": Path(tmp) / "beir"})

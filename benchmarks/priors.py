@@ -12,9 +12,10 @@ on any: the dev questions are the set most priors were designed on, so their gai
 (DEVELOPERS.md). Each row switches one prior off (or one tolerance), all else as in production.
 
 ``--queries`` takes the dev questions first, then held-out files over the same index
-(``eval/bundled_queries.jsonl``). ``--english`` adds SweQuAD-MC questions asked in English
-(``eval/swequad_mc_english.jsonl``, judged by SweQuAD-MC's qrels) and ``--no-diacritics`` its dev and
-test questions typed without å, ä and ö.
+(``eval/bundled_queries.jsonl``); ``--held-out`` takes one or more files over ``--held-out-index``
+(``eval/real_queries.jsonl``, ``eval/real_queries_2.jsonl``, ``eval/real_queries_3.jsonl``).
+``--english`` adds SweQuAD-MC questions asked in English (``eval/swequad_mc_english.jsonl``, judged by
+SweQuAD-MC's qrels) and ``--no-diacritics`` its dev and test questions typed without å, ä and ö.
 
 ``--cross-encoder DIR`` adds the learned stage (``make cross-encoder``: trained on SweQuAD-MC's
 training questions) as one more variant: production + that reranker over the best 20. On SweQuAD-MC
@@ -89,13 +90,13 @@ VARIANTS: dict[str, Callable[[Searcher], None] | None] = {
 
 @contextmanager
 def variant(searcher: Searcher, change: Callable[[Searcher], None] | None):
-    saved = (searcher.pipeline, searcher.expander.typos)
+    saved = (searcher.pipeline, searcher.expander.typos, searcher.candidates, searcher.encoder)
     if change is not None:
         change(searcher)
     try:
         yield searcher
     finally:
-        searcher.pipeline, searcher.expander.typos = saved
+        searcher.pipeline, searcher.expander.typos, searcher.candidates, searcher.encoder = saved
 
 
 def _reranked(model: Path, depth: int = 20) -> Callable[[Searcher], None]:
@@ -243,7 +244,9 @@ def main(variants: dict[str, Callable[[Searcher], None] | None] = VARIANTS, by_s
     parser.add_argument(
         "--queries", type=Path, nargs="+", required=True, help="question files over data/index (dev, then held out)"
     )
-    parser.add_argument("--held-out", type=Path, help="held-out questions over --held-out-index")
+    parser.add_argument(
+        "--held-out", type=Path, nargs="+", default=[], help="held-out question files over --held-out-index"
+    )
     parser.add_argument("--held-out-index", type=Path)
     parser.add_argument("--beir", type=Path)
     parser.add_argument(
@@ -264,8 +267,9 @@ def main(variants: dict[str, Callable[[Searcher], None] | None] = VARIANTS, by_s
         " * = p < .05)"
     ]
     sets = [("dev" if n == 0 else "held out (bundled corpus)", path, Settings()) for n, path in enumerate(args.queries)]
-    if args.held_out and args.held_out_index:
-        sets.append(("held out (real corpus)", args.held_out, Settings(qdrant_path=args.held_out_index)))
+    if args.held_out_index:
+        real = Settings(qdrant_path=args.held_out_index)
+        sets += [("held out (real corpus)", path, real) for path in args.held_out]
     for label, path, settings in sets:
         service = VaksamService(settings)
         try:

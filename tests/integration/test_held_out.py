@@ -1,7 +1,7 @@
-"""Quality floors on held-out questions: ``eval/real_queries.jsonl`` and ``eval/real_queries_2.jsonl``,
-written over the real corpus before any ranking was looked at (eval/README.md), searched over the
-documents that answer them (the two PDFs, and every routine or regeringen.se page holding a gold
-string of either set) as ingest reads them.
+"""Quality floors on held-out questions: ``eval/real_queries.jsonl``, ``eval/real_queries_2.jsonl`` and
+``eval/real_queries_3.jsonl``, written over the real corpus before any ranking was looked at
+(eval/README.md), searched over the documents that answer them (the two PDFs, and every routine or
+regeringen.se page holding a gold string of any set) as ingest reads them.
 
 The floors sit a little under what was measured; a rule tuned on the dev questions that costs
 these questions fails here."""
@@ -21,10 +21,11 @@ from tests.integration.floors import assert_floor
 REAL = SHARED / "corpus" / "real"
 QUESTIONS = ROOT / "eval" / "real_queries.jsonl"
 SECOND = ROOT / "eval" / "real_queries_2.jsonl"
+THIRD = ROOT / "eval" / "real_queries_3.jsonl"
 
 
 def _answering_files() -> list:
-    lines = [line for path in (QUESTIONS, SECOND) for line in path.read_text(encoding="utf-8").splitlines()]
+    lines = [line for path in (QUESTIONS, SECOND, THIRD) for line in path.read_text(encoding="utf-8").splitlines()]
     golds = [fold_compact(g) for line in lines for g in json.loads(line)["gold"]]
     files = sorted(REAL.glob("*.pdf"))
     for path in sorted(REAL.rglob("*.md")):
@@ -56,15 +57,18 @@ def held_out_service(e5_encoder, tmp_path_factory):
 @pytest.mark.parametrize(
     ("questions", "mode", "mrr", "hit5"),
     [
-        # Measured on these documents (MRR@10 / hit@5, December 6), the floors a little under. The
-        # first set: dense .714 / .80, hybrid .796 / .88 (.749 / .84 and .802 / .90 before the second
-        # set's documents joined the index). The second set: dense .838 / 1.0, hybrid .875 / 1.0.
-        (QUESTIONS, SearchMode.DENSE, 0.67, 0.76),
+        # Measured on these documents (MRR@10 / hit@5, December 6, with all three sets' documents),
+        # the floors a little under. The first set: dense .689 / .80, hybrid .786 / .88. The second:
+        # dense .811 / .975, hybrid .871 / 1.0. The third: dense .744 / .84, hybrid .829 / .88. Each
+        # set's documents that join the index move the others' scores a little.
+        (QUESTIONS, SearchMode.DENSE, 0.66, 0.76),
         (QUESTIONS, SearchMode.HYBRID, 0.75, 0.84),
         (SECOND, SearchMode.DENSE, 0.78, 0.93),
         (SECOND, SearchMode.HYBRID, 0.82, 0.95),
+        (THIRD, SearchMode.DENSE, 0.71, 0.80),
+        (THIRD, SearchMode.HYBRID, 0.79, 0.84),
     ],
-    ids=["first-dense", "first-hybrid", "second-dense", "second-hybrid"],
+    ids=["first-dense", "first-hybrid", "second-dense", "second-hybrid", "third-dense", "third-hybrid"],
 )
 def test_held_out_questions_keep_their_floor(held_out_service, questions, mode, mrr, hit5):
     assert_floor(held_out_service, questions, mode, mrr, hit5)
