@@ -20,6 +20,11 @@ indexes the pages itself). p is the paired sign-flip test.
         --queries ../shared/eval/dev_queries.jsonl eval/bundled_queries.jsonl --index /tmp/bundled_ft \\
         --held-out eval/real_queries.jsonl --held-out-index /tmp/real --tuned-held-out-index /tmp/real_ft \\
         --beir ../shared/eval/swequad_mc --english eval/swequad_mc_english.jsonl
+
+``blend`` averages the tuned weights with the base model's (WiSE-FT, which often keeps a fine-tune's
+gain and the base model's robustness); judge the blend as the tuned model above, with its own indexes::
+
+    .venv/bin/python -m benchmarks.bi_encoder blend --model models/bi-encoder --weight 0.5 --out models/wise-ft
 """
 
 from __future__ import annotations
@@ -88,6 +93,25 @@ def train(groups: list[dict], out: Path, batch: int, lr: float, max_length: int)
     write_training_record(out, base, len(groups), started, batch=batch, lr=lr, max_length=max_length)
 
 
+def blend(tuned: Path, out: Path, weight: float) -> None:
+    """A folder whose weights are ``weight`` x the tuned model's + the rest x the base model's (WiSE-FT,
+    weight-space ensembling); everything else is the base folder's, its window included."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    settings = Settings()
+    base = Path(resolve_model(settings.embedding_model, settings.model_dir))
+    shutil.rmtree(out, ignore_errors=True)
+    # Without the conversion marker the folder is read as any sentence-transformers folder.
+    shutil.copytree(base, out, ignore=shutil.ignore_patterns("vaksam_source.json", "*.onnx"))
+    a, b = load_file(str(base / "model.safetensors")), load_file(str(tuned / "model.safetensors"))
+    if set(a) != set(b):
+        raise SystemExit(f"{tuned} is not a fine-tuned copy of {base}: their weights differ in name")
+    mixed = {k: ((1 - weight) * a[k].float() + weight * b[k].float()).to(a[k].dtype).contiguous() for k in a}
+    save_file(mixed, str(out / "model.safetensors"), metadata={"format": "pt"})
+
+
 def judge(args: argparse.Namespace) -> None:
     tuned = str(args.model)
     sets = []
@@ -147,6 +171,10 @@ def main() -> None:
     tr.add_argument("--lr", type=float, default=2e-5)
     tr.add_argument("--max-length", type=int, default=256)
     tr.add_argument("--negatives", type=int, default=1)
+    bl = sub.add_parser("blend")
+    bl.add_argument("--model", type=Path, default=Path("models/bi-encoder"))
+    bl.add_argument("--weight", type=float, default=0.5)
+    bl.add_argument("--out", type=Path, default=Path("models/wise-ft"))
     ju = sub.add_parser("judge")
     ju.add_argument("--model", type=Path, required=True)
     ju.add_argument("--queries", type=Path, nargs="+", required=True)
@@ -162,6 +190,8 @@ def main() -> None:
         groups = mine(args.beir, depth=20, negatives=args.negatives)
         print(f"mined {len(groups)} groups ({time.perf_counter() - started:.0f} s)", flush=True)
         train(groups, args.out, args.batch, args.lr, args.max_length)
+    elif args.command == "blend":
+        blend(args.model, args.out, args.weight)
     else:
         judge(args)
 
