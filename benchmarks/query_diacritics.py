@@ -24,21 +24,17 @@ check that English questions are left alone. Takes ``priors.py``'s arguments::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from functools import lru_cache
 
 import numpy as np
 
 from benchmarks.priors import main
-from ingest.cleaning.diacritics import restore_word
+from ingest.cleaning.diacritics import _DIACRITICS, restore_word
 from ingest.cleaning.lexicon import SwedishLexicon
-from ingest.language import _ONLY_ENGLISH
+from ingest.language import _ONLY_ENGLISH, _WORD
 from search.embedding.encoder import Encoder
 from search.searcher import Searcher
 
-_WORD = re.compile(r"[^\W\d_]+")
-_DIACRITICS = set("åäöÅÄÖ")
 SWEDISH_SHARE = 0.75
 
 
@@ -67,25 +63,16 @@ class RestoringEncoder:
 
     def __init__(self, encoder: Encoder, lexicon: SwedishLexicon) -> None:
         self.encoder, self.lexicon = encoder, lexicon
-        self.restored: dict[str, str] = {}
 
     def __getattr__(self, name: str):
         return getattr(self.encoder, name)
 
     def encode_query(self, text: str) -> np.ndarray:
-        question = restored_question(text, self.lexicon)
-        if question != text:
-            self.restored[text] = question
-        return self.encoder.encode_query(question)
-
-
-@lru_cache(maxsize=1)
-def _lexicon() -> SwedishLexicon:
-    return SwedishLexicon.default()
+        return self.encoder.encode_query(restored_question(text, self.lexicon))
 
 
 def _restoring(searcher: Searcher) -> None:
-    searcher.encoder = RestoringEncoder(searcher.encoder, _lexicon())  # type: ignore[assignment]
+    searcher.encoder = RestoringEncoder(searcher.encoder, SwedishLexicon.default())  # type: ignore[assignment]
 
 
 VARIANTS: dict[str, Callable[[Searcher], None] | None] = {
