@@ -562,21 +562,40 @@ def evaluate(
             "--as-files", help="With --beir: index the pages as text files through ingest (headings, duplicates)."
         ),
     ] = False,
+    judgments: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --queries: strings judged after pooling to answer a question (eval/pooled_judgments.jsonl); "
+            "reported beside the gold-string numbers."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     details: Annotated[bool, typer.Option(help="With --json: include every query.")] = False,
 ) -> None:
     """Measure retrieval quality on a question file and/or a BEIR folder."""
-    from api.evaluation import Variant, compare_variants, evaluate_beir, evaluate_queries, render_comparison
+    from api.evaluation import (
+        Variant,
+        compare_variants,
+        evaluate_beir,
+        evaluate_queries,
+        load_judgments,
+        render_comparison,
+    )
 
     if queries is None and beir is None:
         _fail("give --queries FILE, --beir DIR, or both")
+    if judgments is not None and queries is None:
+        _fail("--judgments judges a --queries file; give one")
     service = _service()
     reports = []
     try:
         chosen = mode or service.settings.search_mode
         variants = compare_variants(service) if compare else [Variant(chosen.value, chosen)]
+        judged = load_judgments(judgments) if judgments is not None else None
         if queries:
             reports += [evaluate_queries(service, queries, variant=v) for v in variants]
+            if judged is not None:
+                reports += [evaluate_queries(service, queries, variant=v, judgments=judged) for v in variants]
         if beir:
             reports += evaluate_beir(service, beir, progress=not as_json, variants=variants, as_files=as_files)
     except (ValueError, OSError, StoreError, ModelNotAvailableError) as exc:

@@ -8,6 +8,12 @@ a passage is relevant when its folded text contains a folded gold string
 (``search.metrics.fold_compact``). nDCG's ideal ranking counts every passage in
 the index that contains a gold string, capped at ``k``.
 
+Gold strings are written before any search; ``--judgments`` adds the strings a person judged to
+answer the question after reading what the searches returned (pooling, ``benchmarks/pool.py``),
+JSON lines like ``{"set": "real_queries_3", "id": "t45", "also": [...]}`` where ``set`` is the
+question file's name without ``.jsonl``. Both numbers are reported; the gold-string one stays the
+primary, since the judged strings were added after the rankings were seen.
+
 A BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels/test.tsv``) is
 chunked with the same chunker as any document, embedded into a temporary
 embedded Qdrant folder, searched, and the passage hits are collapsed to
@@ -121,6 +127,38 @@ def load_queries(path: Path) -> list[dict]:
     return queries
 
 
+def load_judgments(path: Path) -> dict[tuple[str, str], list[str]]:
+    """``(question file stem, question id) -> strings judged to answer it`` from a judgments file."""
+    judged: dict[tuple[str, str], list[str]] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+        also = item.get("also") if isinstance(item, dict) else None
+        if not isinstance(item, dict) or not item.get("set") or not item.get("id") or not isinstance(also, list):
+            raise ValueError(f"{path}:{n}: each line needs a 'set', an 'id' and an 'also' list (may be empty)")
+        if not all(isinstance(s, str) and s.strip() for s in also):
+            raise ValueError(f"{path}:{n}: 'also' holds non-empty strings only")
+        key = (str(item["set"]), str(item["id"]))
+        if key in judged:
+            raise ValueError(f"{path}:{n}: {key[0]} {key[1]} is judged twice")
+        judged[key] = also
+    return judged
+
+
+def _judged_for(path: Path, queries: list[dict], judgments: dict[tuple[str, str], list[str]]) -> dict[str, list[str]]:
+    """The judged strings of one question file's questions; a judgment naming no question is an error."""
+    ids = {str(q.get("id")) for q in queries}
+    mine = {qid: also for (stem, qid), also in judgments.items() if stem == path.stem}
+    unknown = sorted(set(mine) - ids)
+    if unknown:
+        raise ValueError(f"judgments name questions {path.name} does not hold: {', '.join(unknown)}")
+    return mine
+
+
 @dataclass(frozen=True)
 class Variant:
     """One configuration of ``--compare``: a search mode, with or without a reranker."""
@@ -144,10 +182,16 @@ def compare_variants(service: VaksamService) -> list[Variant]:
 
 
 def evaluate_queries(
-    service: VaksamService, path: Path, mode: SearchMode | None = None, variant: Variant | None = None
+    service: VaksamService,
+    path: Path,
+    mode: SearchMode | None = None,
+    variant: Variant | None = None,
+    judgments: dict[tuple[str, str], list[str]] | None = None,
 ) -> EvalReport:
-    """hit@1, hit@5, MRR@10 and nDCG@10 of the current index on a gold-string question file."""
+    """hit@1, hit@5, MRR@10 and nDCG@10 of the current index on a gold-string question file, with
+    ``judgments``' strings counted as gold too (the report's name then says so)."""
     queries = load_queries(path)
+    judged = _judged_for(path, queries, judgments) if judgments is not None else {}
     service.check_index()
     all_texts = [p.text for doc in service.documents() for p in service.document_passages(doc.id)]
     variant = variant or Variant(
@@ -155,7 +199,7 @@ def evaluate_queries(
     )
     details: list[QueryOutcome] = []
     for item in queries:
-        gold = list(item["gold"])
+        gold = [*item["gold"], *judged.get(str(item.get("id")), [])]
         query = service.check_query(item["query"])
         started = time.perf_counter()
         ranked = service.searcher.ranked(query, K, mode=variant.mode, rerank=variant.rerank)
@@ -172,7 +216,8 @@ def evaluate_queries(
         kind = item.get("kind") or "all"
         details.append(QueryOutcome(str(item.get("id", len(details))), item["query"], kind, rank, metrics, ms))
     overall, by_kind = _aggregate(details)
-    name = f"{path.name} [{variant.label}]"
+    label = f"{variant.label}, judged" if judgments is not None else variant.label
+    name = f"{path.name} [{label}]"
     return EvalReport(name, len(details), overall, by_kind, statistics.median(d.ms for d in details), details)
 
 

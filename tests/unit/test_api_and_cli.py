@@ -117,6 +117,49 @@ def test_cli_eval_queries(cli_env, tmp_path):
     assert failed.exit_code == 2 and "not JSON" in failed.output
 
 
+def test_cli_eval_counts_judged_strings_beside_the_gold(cli_env, tmp_path):
+    """A passage that answers in other words than the gold string counts only in the judged report."""
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        json.dumps({"id": "q1", "query": "socioekologisk modell", "gold": ["a string no passage holds"]}) + "\n",
+        encoding="utf-8",
+    )
+    judgments = tmp_path / "j.jsonl"
+    judgments.write_text(
+        json.dumps({"set": "q", "id": "q1", "also": ["socioekologisk modell"]})
+        + "\n"
+        # a judgment of another question file is ignored when this one is judged
+        + json.dumps({"set": "other", "id": "x9", "also": []})
+        + "\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli_app, ["eval", "--queries", str(queries), "--judgments", str(judgments), "--json"])
+    assert result.exit_code == 0, result.output
+    gold, judged = json.loads(result.stdout)
+    assert gold["name"].endswith("[hybrid]") and gold["metrics"]["mrr@10"] == 0.0
+    assert judged["name"].endswith("[hybrid, judged]") and judged["metrics"]["hit@5"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"set": "q", "id": "q2", "also": []}', "does not hold: q2"),
+        ('{"set": "q", "id": "q1"}', "an 'also' list"),
+        ('{"set": "q", "id": "q1", "also": [""]}', "non-empty strings"),
+        ('{"set": "q", "id": "q1", "also": []}\n{"set": "q", "id": "q1", "also": []}', "judged twice"),
+    ],
+)
+def test_cli_eval_rejects_a_bad_judgments_file(cli_env, tmp_path, line, message):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps({"id": "q1", "query": "modell", "gold": ["modell"]}) + "\n", encoding="utf-8")
+    judgments = tmp_path / "j.jsonl"
+    judgments.write_text(line + "\n", encoding="utf-8")
+    failed = CliRunner().invoke(cli_app, ["eval", "--queries", str(queries), "--judgments", str(judgments)])
+    assert failed.exit_code == 2 and message in failed.output
+    alone = CliRunner().invoke(cli_app, ["eval", "--beir", str(tmp_path), "--judgments", str(judgments)])
+    assert alone.exit_code == 2 and "--judgments judges a --queries file" in alone.output
+
+
 @pytest.mark.parametrize("bad", ["year_from=2020&year_to=2010", "year_from=1500", "limit=0"])
 def test_bad_filters_are_422_with_a_message(client, bad):
     response = client.get(f"/api/search?q=våld&{bad}")
