@@ -5,8 +5,9 @@ one run, so their numbers and median latencies can be read side by side.
 
 Question files are JSON lines like ``{"id", "query", "gold": [...], "kind", "lang"}``;
 a passage is relevant when its folded text contains a folded gold string
-(``search.metrics.fold_compact``). nDCG's ideal ranking counts every passage in
-the index that contains a gold string, capped at ``k``.
+(``api.relevance``). nDCG's ideal ranking counts every passage in
+the index that contains a gold string, capped at ``k``. Every metric is computed by
+ir-measures (trec_eval's definitions, through pytrec_eval), one ranked list at a time.
 
 Gold strings are written before any search; ``--judgments`` adds the strings a person judged to
 answer the question after reading what the searches returned (pooling, ``benchmarks/pool.py``),
@@ -28,13 +29,16 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ir_measures
 import numpy as np
+from ir_measures import RR, R, Success, nDCG
 
+from api.relevance import contains_gold
 from api.service import VaksamService
 from api.settings import ApiSettings
 from ingest.blocks import Block, ParsedDocument
@@ -43,7 +47,6 @@ from ingest.cleaning import clean_document
 from ingest.metadata import program_names
 from ingest.pipeline import encode_passages
 from ingest.preparation import make_passages
-from search.metrics import contains_gold, hit_at_k, mean, ndcg_at_k, recall_at_k, reciprocal_rank
 from search.modes import SearchMode
 from search.records import DocumentRecord
 from search.searcher import Searcher
@@ -100,13 +103,38 @@ class EvalReport:
         return "\n".join(lines)
 
 
+# vaksam eval's metric names, each computed by ir-measures.
+MEASURES = {"hit@1": Success @ 1, "hit@5": Success @ 5, "mrr@10": RR @ K, "ndcg@10": nDCG @ K, "recall@10": R @ K}
+GOLD_METRICS = ("hit@1", "hit@5", "mrr@10", "ndcg@10")
+BEIR_METRICS = ("ndcg@10", "recall@10", "mrr@10")
+
+
+def score_ranking(
+    ranked: Sequence[str], relevant: Mapping[str, float], names: Sequence[str] = GOLD_METRICS
+) -> dict[str, float]:
+    """The named metrics of one ranked list of ids (best first) against graded judgements, by ir-measures.
+
+    A question with nothing relevant scores 0 on every metric: trec_eval would leave it out, which
+    would flatter a set whose answers the index lacks."""
+    scores = dict.fromkeys(names, 0.0)
+    judged = {doc: int(level) for doc, level in relevant.items() if level > 0}
+    order = list(dict.fromkeys(ranked))  # a repeated id keeps its best rank
+    if not judged or not order:
+        return scores
+    run = {"q": {doc: float(len(order) - i) for i, doc in enumerate(order)}}  # no ties: the order is kept
+    wanted = {MEASURES[n]: n for n in names}
+    for metric in ir_measures.iter_calc(list(wanted), {"q": judged}, run):
+        scores[wanted[metric.measure]] = float(metric.value)
+    return scores
+
+
 def _aggregate(details: list[QueryOutcome]) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     names = list(details[0].metrics) if details else []
-    overall = {n: round(mean([d.metrics[n] for d in details]), 4) for n in names}
+    overall = {n: round(statistics.fmean(d.metrics[n] for d in details), 4) for n in names}
     groups: dict[str, list[QueryOutcome]] = defaultdict(list)
     for d in details:
         groups[d.kind].append(d)
-    by_kind = {k: {n: round(mean([d.metrics[n] for d in v]), 4) for n in names} for k, v in groups.items()}
+    by_kind = {k: {n: round(statistics.fmean(d.metrics[n] for d in v), 4) for n in names} for k, v in groups.items()}
     return overall, by_kind
 
 
@@ -193,7 +221,7 @@ def evaluate_queries(
     queries = load_queries(path)
     judged = _judged_for(path, queries, judgments) if judgments is not None else {}
     service.check_index()
-    all_texts = [p.text for doc in service.documents() for p in service.document_passages(doc.id)]
+    passages = [(p.id, p.text) for doc in service.documents() for p in service.document_passages(doc.id)]
     variant = variant or Variant(
         (mode or service.settings.search_mode).value, SearchMode(mode or service.settings.search_mode)
     )
@@ -204,15 +232,10 @@ def evaluate_queries(
         started = time.perf_counter()
         ranked = service.searcher.ranked(query, K, mode=variant.mode, rerank=variant.rerank)
         ms = (time.perf_counter() - started) * 1000
-        gains = [1.0 if contains_gold(h.passage.text, gold) else 0.0 for h in ranked]
-        ideal = [1.0] * min(K, sum(contains_gold(t, gold) for t in all_texts))
-        rank = next((i + 1 for i, g in enumerate(gains) if g), None)
-        metrics = {
-            "hit@1": hit_at_k(gains, 1),
-            "hit@5": hit_at_k(gains, 5),
-            "mrr@10": reciprocal_rank(gains, K),
-            "ndcg@10": ndcg_at_k(gains, ideal, K),
-        }
+        relevant = {pid: 1.0 for pid, text in passages if contains_gold(text, gold)}
+        ids = [h.passage.id for h in ranked]
+        rank = next((i + 1 for i, pid in enumerate(ids) if pid in relevant), None)
+        metrics = score_ranking(ids, relevant)
         kind = item.get("kind") or "all"
         details.append(QueryOutcome(str(item.get("id", len(details))), item["query"], kind, rank, metrics, ms))
     overall, by_kind = _aggregate(details)
@@ -410,13 +433,8 @@ def search_beir(
         scored = searcher.ranked(queries[qid], 5 * K, mode=variant.mode, rerank=variant.rerank)
         ms = (time.perf_counter() - started) * 1000
         ranked = beir_ranking(scored, ids)
-        gains = [relevant.get(d, 0.0) for d in ranked]
-        metrics = {
-            "ndcg@10": ndcg_at_k(gains, list(relevant.values()), K),
-            "recall@10": recall_at_k(ranked, {d for d, s in relevant.items() if s > 0}, K),
-            "mrr@10": reciprocal_rank(gains, K),
-        }
-        rank = next((i + 1 for i, g in enumerate(gains[:K]) if g > 0), None)
+        metrics = score_ranking(ranked, relevant, BEIR_METRICS)
+        rank = next((i + 1 for i, d in enumerate(ranked[:K]) if relevant.get(d, 0) > 0), None)
         details.append(QueryOutcome(qid, queries[qid], "all", rank, metrics, ms))
     if not details:
         raise ValueError(f"{name}: no query in qrels matches queries.jsonl")
@@ -425,15 +443,36 @@ def search_beir(
     return EvalReport(f"{name} [{variant.label}]", len(details), overall, {}, median, details)
 
 
+def _label(report: EvalReport) -> str:
+    return report.name.rsplit(" [", 1)[-1].rstrip("]")
+
+
+def paired_p(report: EvalReport, reference: EvalReport, metric: str = "mrr@10") -> float | None:
+    """The sign-flip p of ``report`` against ``reference`` on one metric, question by question; None when
+    they did not judge the same questions."""
+    if [d.id for d in report.details] != [d.id for d in reference.details] or not report.details:
+        return None
+    return sign_flip_p([d.metrics[metric] for d in reference.details], [d.metrics[metric] for d in report.details])
+
+
 def render_comparison(reports: list[EvalReport]) -> str:
-    """One table: a row per report (mode), a column per metric, per query kind below."""
+    """One table: a row per report (mode), a column per metric, the paired sign-flip p of MRR@10 against
+    the hybrid row judged the same way, per query kind below."""
     if not reports:
         return ""
     names = list(reports[0].metrics)
     width = max(len(r.name) for r in reports) + 2
-    lines = [f"{'':{width}}" + "".join(f"{n:>10}" for n in names) + f"{'ms/query':>10}"]
+    lines = [f"{'':{width}}" + "".join(f"{n:>10}" for n in names) + f"{'ms/query':>10}{'p, mrr':>10}"]
     for r in reports:
-        lines.append(f"{r.name:{width}}" + "".join(f"{r.metrics[n]:>10.3f}" for n in names) + f"{r.median_ms:>10.1f}")
+        judged = _label(r).endswith(", judged")
+        reference = next((h for h in reports if _label(h) == ("hybrid, judged" if judged else "hybrid")), None)
+        p = paired_p(r, reference) if reference is not None and reference is not r else None
+        lines.append(
+            f"{r.name:{width}}"
+            + "".join(f"{r.metrics[n]:>10.3f}" for n in names)
+            + f"{r.median_ms:>10.1f}"
+            + (f"{p:>10.3f}" if p is not None else f"{'':>10}")
+        )
     kinds = sorted({k for r in reports for k in r.by_kind})
     if len(kinds) > 1:
         lines.append("")

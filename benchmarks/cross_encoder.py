@@ -29,10 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from api.evaluation import beir_index, beir_ranking, load_queries, read_beir, sign_flip_p
+from api.evaluation import beir_index, beir_ranking, load_queries, read_beir, score_ranking, sign_flip_p
+from api.relevance import contains_gold
 from api.service import VaksamService
 from search.embedding.resolve import resolve_model
-from search.metrics import contains_gold
 from search.ranking.rerank import Reranker
 from search.settings import Settings
 
@@ -168,15 +168,7 @@ class _Judged:
         return "\n".join(lines)
 
 
-def _metrics(gains: list[float], ideal: int) -> dict[str, float]:
-    from search.metrics import hit_at_k, ndcg_at_k, reciprocal_rank
-
-    return {
-        "mrr@10": reciprocal_rank(gains, K),
-        "ndcg@10": ndcg_at_k(gains, [1.0] * min(K, max(ideal, 1)), K),
-        "hit@1": hit_at_k(gains, 1),
-        "hit@5": hit_at_k(gains, 5),
-    }
+_METRICS = ("mrr@10", "ndcg@10", "hit@1", "hit@5")
 
 
 def judge(args: argparse.Namespace) -> None:
@@ -198,10 +190,9 @@ def judge(args: argparse.Namespace) -> None:
                     started = time.perf_counter()
                     reranked = reranker.rerank(queries[qid], ranked, args.depth)
                     ms = (time.perf_counter() - started) * 1000
-                    ideal = sum(1 for s in relevant.values() if s > 0)
                     judged.add(
-                        _metrics([relevant.get(d, 0.0) for d in beir_ranking(ranked)], ideal),
-                        _metrics([relevant.get(d, 0.0) for d in beir_ranking(reranked)], ideal),
+                        score_ranking(beir_ranking(ranked), relevant, _METRICS),
+                        score_ranking(beir_ranking(reranked), relevant, _METRICS),
                         ms,
                     )
                 out.append(judged.render(f"SweQuAD-MC {part} split: {len(judged.ms)} questions"))
@@ -216,7 +207,7 @@ def judge(args: argparse.Namespace) -> None:
     for label, settings, path in sets:
         service = VaksamService(settings)
         try:
-            texts = [p.text for p in service.store.live_passages()]
+            texts = {p.id: p.text for p in service.store.live_passages()}
             judged = _Judged()
             for q in load_queries(path):
                 query = service.check_query(q["query"])
@@ -224,10 +215,10 @@ def judge(args: argparse.Namespace) -> None:
                 started = time.perf_counter()
                 reranked = reranker.rerank(query, ranked, args.depth)
                 ms = (time.perf_counter() - started) * 1000
-                ideal = sum(contains_gold(t, q["gold"]) for t in texts)
+                relevant = {pid: 1.0 for pid, text in texts.items() if contains_gold(text, q["gold"])}
                 judged.add(
-                    _metrics([float(contains_gold(i.passage.text, q["gold"])) for i in ranked], ideal),
-                    _metrics([float(contains_gold(i.passage.text, q["gold"])) for i in reranked], ideal),
+                    score_ranking([i.passage.id for i in ranked], relevant, _METRICS),
+                    score_ranking([i.passage.id for i in reranked], relevant, _METRICS),
                     ms,
                 )
             out.append(judged.render(f"{label}: {len(judged.ms)} questions"))

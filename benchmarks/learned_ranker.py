@@ -28,8 +28,8 @@ import numpy as np
 from ranx import Qrels, Run, evaluate
 
 from api.evaluation import beir_index, beir_ranking, load_queries, read_beir, sign_flip_p
+from api.relevance import contains_gold
 from api.service import VaksamService
-from search.metrics import contains_gold
 from search.modes import SearchMode
 from search.ranking.dedupe import deduplicate
 from search.ranking.fusion import dense_scores, fuse

@@ -19,8 +19,8 @@ import argparse
 from pathlib import Path
 
 from api.evaluation import load_judgments, load_queries
+from api.relevance import contains_gold
 from api.service import VaksamService
-from search.metrics import contains_gold
 from search.modes import SearchMode
 from search.records import PassageRecord
 from search.settings import Settings

@@ -40,8 +40,8 @@ import numpy as np
 from ranx import Qrels, Run, compare, evaluate
 
 from api.evaluation import beir_files_index, beir_index, beir_ranking, load_queries, read_beir, sign_flip_p
+from api.relevance import contains_gold
 from api.service import VaksamService
-from search.metrics import contains_gold
 from search.ranking.base import RankingStage
 from search.ranking.fusion import Fuse
 from search.searcher import Searcher

@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from search.metrics import fold_compact
+from api.relevance import fold_compact
 from search.modes import SearchMode
 from tests.conftest import ROOT, SHARED
 from tests.integration.floors import assert_floor

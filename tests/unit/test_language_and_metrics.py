@@ -1,7 +1,8 @@
 import pytest
 
+from api.evaluation import score_ranking
+from api.relevance import contains_gold, fold_compact
 from ingest.language import detect_language, plain_language
-from search.metrics import contains_gold, fold_compact, hit_at_k, ndcg_at_k, recall_at_k, reciprocal_rank
 from search.text import best_snippet
 
 SV = (
@@ -64,12 +65,20 @@ def test_folding_matches_the_eval_rule():
     assert not contains_gold("något annat", ["Botkyrka"])
 
 
-def test_rank_metrics():
-    assert reciprocal_rank([0, 0, 1]) == pytest.approx(1 / 3)
-    assert hit_at_k([0, 1], 1) == 0 and hit_at_k([0, 1], 5) == 1
-    assert ndcg_at_k([1, 0], [1]) == pytest.approx(1.0)
-    assert ndcg_at_k([0, 1], [1]) == pytest.approx(1 / 1.5849625, rel=1e-6)
-    assert recall_at_k(["a", "b", "c"], {"c", "d"}) == 0.5
+def test_rank_metrics_are_ir_measures_with_the_order_kept():
+    scores = score_ranking(["x", "y", "a"], {"a": 1}, ("mrr@10", "hit@1", "hit@5", "ndcg@10"))
+    assert scores["mrr@10"] == pytest.approx(1 / 3) and scores["hit@1"] == 0 and scores["hit@5"] == 1
+    assert scores["ndcg@10"] == pytest.approx(0.5)  # 1 / log2(4)
+    assert score_ranking(["a", "b"], {"b": 1})["ndcg@10"] == pytest.approx(1 / 1.5849625, rel=1e-6)
+    assert score_ranking(["a", "b", "c"], {"c": 1, "d": 1}, ("recall@10",)) == {"recall@10": 0.5}
+    # graded judgements: linear gains, the ideal ranking over every judged id
+    graded = score_ranking(["y", "x"], {"x": 2, "y": 1}, ("ndcg@10",))["ndcg@10"]
+    assert graded == pytest.approx((1 + 2 / 1.5849625) / (2 + 1 / 1.5849625), rel=1e-6)
+    # ids whose scores would tie or sort otherwise keep the ranked order
+    assert score_ranking(["b", "a"], {"b": 1})["mrr@10"] == 1.0
+    # nothing relevant or nothing ranked scores 0, never leaves the question out
+    assert score_ranking(["a"], {}) == dict.fromkeys(("hit@1", "hit@5", "mrr@10", "ndcg@10"), 0.0)
+    assert score_ranking([], {"a": 1})["mrr@10"] == 0.0
 
 
 def test_snippet_picks_the_matching_sentence():

@@ -47,7 +47,7 @@ def test_reranker_settings():
 
 
 def test_compare_runs_the_three_modes_without_a_reranker(service, tmp_path):
-    from api.evaluation import compare_variants, evaluate_queries
+    from api.evaluation import compare_variants, evaluate_queries, render_comparison
 
     corpus = tmp_path / "c"
     corpus.mkdir()
@@ -59,3 +59,7 @@ def test_compare_runs_the_three_modes_without_a_reranker(service, tmp_path):
     assert [v.label for v in variants] == ["dense", "sparse", "hybrid"]
     reports = [evaluate_queries(service, questions, variant=v) for v in variants]
     assert all(r.metrics["mrr@10"] == 1.0 for r in reports)
+    table = render_comparison(reports).splitlines()
+    assert table[0].endswith("p, mrr")
+    # each mode is tested question by question against hybrid; the hybrid row has no p of its own
+    assert table[1].endswith("1.000") and table[2].endswith("1.000") and not table[3].endswith("1.000")
