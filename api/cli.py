@@ -575,6 +575,7 @@ def evaluate(
     """Measure retrieval quality on a question file and/or a BEIR folder."""
     from api.evaluation import (
         Variant,
+        against_hybrid,
         compare_variants,
         evaluate_beir,
         evaluate_queries,
@@ -604,6 +605,11 @@ def evaluate(
         service.close()
     if as_json:
         out = [r.as_dict(details) for r in reports]
+        if compare:  # each mode's paired p against hybrid, per question set, as the table prints it
+            for prefix in dict.fromkeys(r.name.split(" [")[0] for r in reports):
+                group = [i for i, r in enumerate(reports) if r.name.startswith(prefix + " [")]
+                for i, p in zip(group, against_hybrid([reports[i] for i in group]), strict=True):
+                    out[i]["p_mrr_vs_hybrid"] = p
         _print_json(out[0] if len(out) == 1 else out)
     elif compare:
         for prefix in dict.fromkeys(r.name.split(" [")[0] for r in reports):

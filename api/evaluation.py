@@ -455,6 +455,17 @@ def paired_p(report: EvalReport, reference: EvalReport, metric: str = "mrr@10") 
     return sign_flip_p([d.metrics[metric] for d in reference.details], [d.metrics[metric] for d in report.details])
 
 
+def against_hybrid(reports: list[EvalReport]) -> list[float | None]:
+    """For each report of one question set, the paired sign-flip p of its MRR@10 against the hybrid report
+    judged the same way (gold strings, or with judgments); None for hybrid itself or when there is none."""
+    out: list[float | None] = []
+    for r in reports:
+        judged = _label(r).endswith(", judged")
+        reference = next((h for h in reports if _label(h) == ("hybrid, judged" if judged else "hybrid")), None)
+        out.append(paired_p(r, reference) if reference is not None and reference is not r else None)
+    return out
+
+
 def render_comparison(reports: list[EvalReport]) -> str:
     """One table: a row per report (mode), a column per metric, the paired sign-flip p of MRR@10 against
     the hybrid row judged the same way, per query kind below."""
@@ -463,10 +474,7 @@ def render_comparison(reports: list[EvalReport]) -> str:
     names = list(reports[0].metrics)
     width = max(len(r.name) for r in reports) + 2
     lines = [f"{'':{width}}" + "".join(f"{n:>10}" for n in names) + f"{'ms/query':>10}{'p, mrr':>10}"]
-    for r in reports:
-        judged = _label(r).endswith(", judged")
-        reference = next((h for h in reports if _label(h) == ("hybrid, judged" if judged else "hybrid")), None)
-        p = paired_p(r, reference) if reference is not None and reference is not r else None
+    for r, p in zip(reports, against_hybrid(reports), strict=True):
         lines.append(
             f"{r.name:{width}}"
             + "".join(f"{r.metrics[n]:>10.3f}" for n in names)

@@ -138,6 +138,15 @@ def test_cli_eval_counts_judged_strings_beside_the_gold(cli_env, tmp_path):
     gold, judged = json.loads(result.stdout)
     assert gold["name"].endswith("[hybrid]") and gold["metrics"]["mrr@10"] == 0.0
     assert judged["name"].endswith("[hybrid, judged]") and judged["metrics"]["hit@5"] == 1.0
+    compared = CliRunner().invoke(
+        cli_app, ["eval", "--queries", str(queries), "--judgments", str(judgments), "--compare", "--json"]
+    )
+    assert compared.exit_code == 0, compared.output
+    rows = {r["name"].split(" [")[1].rstrip("]"): r for r in json.loads(compared.stdout)}
+    assert set(rows) == {"dense", "sparse", "hybrid", "dense, judged", "sparse, judged", "hybrid, judged"}
+    # each mode against the hybrid report judged the same way; hybrid has no p of its own
+    assert rows["hybrid"]["p_mrr_vs_hybrid"] is None and rows["hybrid, judged"]["p_mrr_vs_hybrid"] is None
+    assert rows["dense"]["p_mrr_vs_hybrid"] == 1.0  # no question differs: nothing relevant either way
 
 
 @pytest.mark.parametrize(
