@@ -578,8 +578,10 @@ def evaluate(
         against_hybrid,
         compare_variants,
         evaluate_beir,
+        evaluate_judged,
         evaluate_queries,
         load_judgments,
+        question_sets,
         render_comparison,
     )
 
@@ -593,10 +595,11 @@ def evaluate(
         chosen = mode or service.settings.search_mode
         variants = compare_variants(service) if compare else [Variant(chosen.value, chosen)]
         judged = load_judgments(judgments) if judgments is not None else None
-        if queries:
+        if queries and judged is not None:
+            pairs = [evaluate_judged(service, queries, judged, variant=v) for v in variants]
+            reports += [gold for gold, _ in pairs] + [with_judged for _, with_judged in pairs]
+        elif queries:
             reports += [evaluate_queries(service, queries, variant=v) for v in variants]
-            if judged is not None:
-                reports += [evaluate_queries(service, queries, variant=v, judgments=judged) for v in variants]
         if beir:
             reports += evaluate_beir(service, beir, progress=not as_json, variants=variants, as_files=as_files)
     except (ValueError, OSError, StoreError, ModelNotAvailableError) as exc:
@@ -606,14 +609,13 @@ def evaluate(
     if as_json:
         out = [r.as_dict(details) for r in reports]
         if compare:  # each mode's paired p against hybrid, per question set, as the table prints it
-            for prefix in dict.fromkeys(r.name.split(" [")[0] for r in reports):
-                group = [i for i, r in enumerate(reports) if r.name.startswith(prefix + " [")]
+            for group in question_sets(reports):
                 for i, p in zip(group, against_hybrid([reports[i] for i in group]), strict=True):
                     out[i]["p_mrr_vs_hybrid"] = p
         _print_json(out[0] if len(out) == 1 else out)
     elif compare:
-        for prefix in dict.fromkeys(r.name.split(" [")[0] for r in reports):
-            typer.echo(render_comparison([r for r in reports if r.name.startswith(prefix + " [")]) + "\n")
+        for group in question_sets(reports):
+            typer.echo(render_comparison([reports[i] for i in group]) + "\n")
     else:
         typer.echo("\n\n".join(r.render() for r in reports))
 

@@ -38,7 +38,7 @@ import ir_measures
 import numpy as np
 from ir_measures import RR, R, Success, nDCG
 
-from api.relevance import contains_gold
+from api.relevance import relevant_passages
 from api.service import VaksamService
 from api.settings import ApiSettings
 from ingest.blocks import Block, ParsedDocument
@@ -138,8 +138,8 @@ def _aggregate(details: list[QueryOutcome]) -> tuple[dict[str, float], dict[str,
     return overall, by_kind
 
 
-def load_queries(path: Path) -> list[dict]:
-    queries = []
+def _json_lines(path: Path) -> Iterator[tuple[int, object]]:
+    """Each non-blank line of a JSON-lines file, parsed, with its line number for error messages."""
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -147,6 +147,12 @@ def load_queries(path: Path) -> list[dict]:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+        yield n, item
+
+
+def load_queries(path: Path) -> list[dict]:
+    queries = []
+    for n, item in _json_lines(path):
         if not isinstance(item, dict) or not item.get("query") or not item.get("gold"):
             raise ValueError(f"{path}:{n}: each line needs a 'query' and a non-empty 'gold' list")
         queries.append(item)
@@ -158,13 +164,7 @@ def load_queries(path: Path) -> list[dict]:
 def load_judgments(path: Path) -> dict[tuple[str, str], list[str]]:
     """``(question file stem, question id) -> strings judged to answer it`` from a judgments file."""
     judged: dict[tuple[str, str], list[str]] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+    for n, item in _json_lines(path):
         also = item.get("also") if isinstance(item, dict) else None
         if not isinstance(item, dict) or not item.get("set") or not item.get("id") or not isinstance(also, list):
             raise ValueError(f"{path}:{n}: each line needs a 'set', an 'id' and an 'also' list (may be empty)")
@@ -209,39 +209,77 @@ def compare_variants(service: VaksamService) -> list[Variant]:
     return variants
 
 
-def evaluate_queries(
-    service: VaksamService,
-    path: Path,
-    mode: SearchMode | None = None,
-    variant: Variant | None = None,
-    judgments: dict[tuple[str, str], list[str]] | None = None,
-) -> EvalReport:
-    """hit@1, hit@5, MRR@10 and nDCG@10 of the current index on a gold-string question file, with
-    ``judgments``' strings counted as gold too (the report's name then says so)."""
-    queries = load_queries(path)
-    judged = _judged_for(path, queries, judgments) if judgments is not None else {}
-    service.check_index()
-    passages = [(p.id, p.text) for doc in service.documents() for p in service.document_passages(doc.id)]
-    variant = variant or Variant(
-        (mode or service.settings.search_mode).value, SearchMode(mode or service.settings.search_mode)
-    )
-    details: list[QueryOutcome] = []
+@dataclass(frozen=True)
+class _Searched:
+    """One question searched: its id, text, kind, the ranked passage ids and the time taken."""
+
+    id: str
+    query: str
+    kind: str
+    ids: list[str]
+    ms: float
+
+
+def _search_questions(service: VaksamService, queries: list[dict], variant: Variant) -> list[_Searched]:
+    out: list[_Searched] = []
     for item in queries:
-        gold = [*item["gold"], *judged.get(str(item.get("id")), [])]
         query = service.check_query(item["query"])
         started = time.perf_counter()
         ranked = service.searcher.ranked(query, K, mode=variant.mode, rerank=variant.rerank)
         ms = (time.perf_counter() - started) * 1000
-        relevant = {pid: 1.0 for pid, text in passages if contains_gold(text, gold)}
-        ids = [h.passage.id for h in ranked]
-        rank = next((i + 1 for i, pid in enumerate(ids) if pid in relevant), None)
-        metrics = score_ranking(ids, relevant)
-        kind = item.get("kind") or "all"
-        details.append(QueryOutcome(str(item.get("id", len(details))), item["query"], kind, rank, metrics, ms))
+        qid = str(item.get("id", len(out)))
+        out.append(_Searched(qid, item["query"], item.get("kind") or "all", [h.passage.id for h in ranked], ms))
+    return out
+
+
+def _gold_report(
+    name: str, queries: list[dict], searched: list[_Searched], texts: dict[str, str], judged: dict[str, list[str]]
+) -> EvalReport:
+    """hit@1, hit@5, MRR@10 and nDCG@10 of searched questions against their gold (and judged) strings."""
+    details: list[QueryOutcome] = []
+    for item, hit in zip(queries, searched, strict=True):
+        relevant = relevant_passages(texts, [*item["gold"], *judged.get(str(item.get("id")), [])])
+        rank = next((i + 1 for i, pid in enumerate(hit.ids) if pid in relevant), None)
+        details.append(QueryOutcome(hit.id, hit.query, hit.kind, rank, score_ranking(hit.ids, relevant), hit.ms))
     overall, by_kind = _aggregate(details)
-    label = f"{variant.label}, judged" if judgments is not None else variant.label
-    name = f"{path.name} [{label}]"
     return EvalReport(name, len(details), overall, by_kind, statistics.median(d.ms for d in details), details)
+
+
+def _searched_file(
+    service: VaksamService, queries: list[dict], mode: SearchMode | None, variant: Variant | None
+) -> tuple[list[_Searched], dict[str, str], Variant]:
+    """The questions searched in ``variant`` (default: ``mode`` or the configured one), and every passage's text."""
+    service.check_index()
+    texts = {p.id: p.text for doc in service.documents() for p in service.document_passages(doc.id)}
+    variant = variant or Variant(
+        (mode or service.settings.search_mode).value, SearchMode(mode or service.settings.search_mode)
+    )
+    return _search_questions(service, queries, variant), texts, variant
+
+
+def evaluate_queries(
+    service: VaksamService, path: Path, mode: SearchMode | None = None, variant: Variant | None = None
+) -> EvalReport:
+    """hit@1, hit@5, MRR@10 and nDCG@10 of the current index on a gold-string question file."""
+    queries = load_queries(path)
+    searched, texts, variant = _searched_file(service, queries, mode, variant)
+    return _gold_report(f"{path.name} [{variant.label}]", queries, searched, texts, {})
+
+
+def evaluate_judged(
+    service: VaksamService,
+    path: Path,
+    judgments: dict[tuple[str, str], list[str]],
+    mode: SearchMode | None = None,
+    variant: Variant | None = None,
+) -> tuple[EvalReport, EvalReport]:
+    """The gold-string report of a question file and, from the same searches, the report that counts
+    ``judgments``' strings as gold too (its name says ``judged``)."""
+    queries = load_queries(path)
+    judged = _judged_for(path, queries, judgments)
+    searched, texts, variant = _searched_file(service, queries, mode, variant)
+    gold = _gold_report(f"{path.name} [{variant.label}]", queries, searched, texts, {})
+    return gold, _gold_report(f"{path.name} [{variant.label}, judged]", queries, searched, texts, judged)
 
 
 def sign_flip_p(a: Sequence[float], b: Sequence[float], rounds: int = 20_000, seed: int = 0) -> float:
@@ -441,6 +479,14 @@ def search_beir(
     overall, _ = _aggregate(details)
     median = statistics.median(d.ms for d in details)
     return EvalReport(f"{name} [{variant.label}]", len(details), overall, {}, median, details)
+
+
+def question_sets(reports: list[EvalReport]) -> list[list[int]]:
+    """The positions of ``reports`` grouped by question set (the name before `` [mode]``), in order."""
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(reports):
+        groups.setdefault(r.name.split(" [")[0], []).append(i)
+    return list(groups.values())
 
 
 def _label(report: EvalReport) -> str:

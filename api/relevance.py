@@ -5,7 +5,7 @@ same rule). Metrics over the relevant passages are ir-measures' (``api.evaluatio
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from search.text import fold
 
@@ -18,3 +18,8 @@ def fold_compact(text: str) -> str:
 def contains_gold(text: str, gold: Sequence[str]) -> bool:
     folded = fold_compact(text)
     return any(fold_compact(g) and fold_compact(g) in folded for g in gold)
+
+
+def relevant_passages(texts: Mapping[str, str], gold: Sequence[str]) -> dict[str, int]:
+    """A question's judgements: the id of every passage (``id -> text``) holding one of its gold strings."""
+    return {pid: 1 for pid, text in texts.items() if contains_gold(text, gold)}

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from api.evaluation import beir_index, beir_ranking, load_queries, read_beir, score_ranking, sign_flip_p
-from api.relevance import contains_gold
+from api.relevance import contains_gold, relevant_passages
 from api.service import VaksamService
 from search.embedding.resolve import resolve_model
 from search.ranking.rerank import Reranker
@@ -215,7 +215,7 @@ def judge(args: argparse.Namespace) -> None:
                 started = time.perf_counter()
                 reranked = reranker.rerank(query, ranked, args.depth)
                 ms = (time.perf_counter() - started) * 1000
-                relevant = {pid: 1.0 for pid, text in texts.items() if contains_gold(text, q["gold"])}
+                relevant = relevant_passages(texts, q["gold"])
                 judged.add(
                     score_ranking([i.passage.id for i in ranked], relevant, _METRICS),
                     score_ranking([i.passage.id for i in reranked], relevant, _METRICS),

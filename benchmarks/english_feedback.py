@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from api.evaluation import beir_index, beir_ranking, load_queries, read_beir, score_ranking, sign_flip_p
-from api.relevance import contains_gold
+from api.relevance import relevant_passages
 from api.service import VaksamService
 from benchmarks.priors import read_english
 from search.lexical.analyzer import stop_words
@@ -91,7 +91,7 @@ def gold_set(service: VaksamService, path: Path, feedback: Feedback) -> tuple[li
     for q in load_queries(path):
         if q.get("kind") != "english":
             continue
-        relevant = {pid: 1.0 for pid, text in texts.items() if contains_gold(text, q["gold"])}
+        relevant = relevant_passages(texts, q["gold"])
         query = service.check_query(q["query"])
         plain = service.searcher.ranked(query, K)
         widened = service.searcher.ranked(query, K, expansion=feedback.expansion(service.searcher, query))

@@ -28,7 +28,7 @@ import numpy as np
 from ranx import Qrels, Run, evaluate
 
 from api.evaluation import beir_index, beir_ranking, load_queries, read_beir, sign_flip_p
-from api.relevance import contains_gold
+from api.relevance import relevant_passages
 from api.service import VaksamService
 from search.modes import SearchMode
 from search.ranking.dedupe import deduplicate
@@ -211,7 +211,7 @@ def gold_set(settings: Settings, path: Path, models: dict[str, Callable]) -> tup
     try:
         questions = load_queries(path)
         texts = {p.id: p.text for p in service.store.live_passages()}
-        qrels = {q["id"]: {pid: 1 for pid, t in texts.items() if contains_gold(t, q["gold"])} for q in questions}
+        qrels = {q["id"]: relevant_passages(texts, q["gold"]) for q in questions}
         rankings: dict[str, dict[str, list[str]]] = {"production": {}, **{n: {} for n in models}}
         took = []
         for q in questions:

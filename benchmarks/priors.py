@@ -40,7 +40,7 @@ import numpy as np
 from ranx import Qrels, Run, compare, evaluate
 
 from api.evaluation import beir_files_index, beir_index, beir_ranking, load_queries, read_beir, sign_flip_p
-from api.relevance import contains_gold
+from api.relevance import relevant_passages
 from api.service import VaksamService
 from search.ranking.base import RankingStage
 from search.ranking.fusion import Fuse
@@ -117,7 +117,7 @@ def gold_runs(
     """Qrels (every passage holding a gold string) and one run per variant for a question file."""
     questions = load_queries(path)
     texts = {p.id: p.text for p in service.store.live_passages()}
-    qrels = {q["id"]: {pid: 1 for pid, t in texts.items() if contains_gold(t, q["gold"])} for q in questions}
+    qrels = {q["id"]: relevant_passages(texts, q["gold"]) for q in questions}
     runs, started = {}, time.perf_counter()
     for name, change in variants.items():
         with variant(service.searcher, change) as searcher:
