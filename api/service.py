@@ -88,7 +88,7 @@ class VaksamService:
     @cached_property
     def reranker(self) -> Reranker | None:
         """The configured reranker (None when off); loading it needs no index."""
-        return load_reranker(self.settings)
+        return load_reranker(self.settings, self.encoder)
 
     @cached_property
     def words(self) -> LiveWords:

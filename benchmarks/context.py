@@ -37,7 +37,7 @@ import numpy as np
 from benchmarks.priors import fuse_replaced, main
 from search.embedding.encoder import Encoder
 from search.ranking.base import ALL_MODES, RankingQuery, RankingStage
-from search.ranking.fusion import Fuse, _minmax, dense_scores
+from search.ranking.fusion import Fuse, dense_scores, minmax
 from search.ranking.pipeline import RankingPipeline
 from search.ranking.scored import DENSE, SENTENCES, ScoredPassage
 from search.searcher import Searcher
@@ -110,7 +110,7 @@ class HeadingFuse(Fuse):
         if new:
             self.cache.update(zip(new, self.encoder.encode_passages(new), strict=True))
         question = self.encoder.encode_query(query.text)
-        heading = _minmax([float(self.cache[h] @ question) if h else None for h in headings])
+        heading = minmax([float(self.cache[h] @ question) if h else None for h in headings])
         # Production's dense side (passage and best sentence, one each) with the heading beside them.
         sides = zip(dense_scores(items), heading, strict=True)
         dense = [(2 * d + self.weight * h) / (2 + self.weight) for d, h in sides]

@@ -42,7 +42,7 @@ class SentenceWeightFuse(Fuse):
         super().__init__(base.fusion, base.dense_weight, base.analyzer)
         self.weight = weight
 
-    def dense_side(self, items: Sequence[ScoredPassage], normalise=fusion._minmax) -> list[float]:
+    def dense_side(self, items: Sequence[ScoredPassage], normalise=fusion.minmax) -> list[float]:
         passage = normalise([item.signals.get(DENSE) for item in items])
         sentence = normalise([item.signals.get(SENTENCES) for item in items])
         return [(1 - self.weight) * p + self.weight * s for p, s in zip(passage, sentence, strict=True)]

@@ -63,7 +63,7 @@ class Candidates:
     production: list[ScoredPassage]
 
 
-def _minmax(values: list[float]) -> np.ndarray:
+def minmax(values: list[float]) -> np.ndarray:
     array = np.asarray(values, dtype=float)
     span = array.max() - array.min() if len(array) else 0.0
     return (array - array.min()) / span if span > 0 else np.ones_like(array)
@@ -96,7 +96,7 @@ def candidates(searcher: Searcher, query: str) -> Candidates | None:
     lexical = [i.signals.get(LEXICAL) or 0.0 for i in fused]
     top_lexical = max(lexical) or 1.0
     rows = []
-    dense_mm, sentences_mm, lexical_mm = _minmax(dense), _minmax(sentences), _minmax(lexical)
+    dense_mm, sentences_mm, lexical_mm = minmax(dense), minmax(sentences), minmax(lexical)
     dense_rank = _inverse_rank(dense_scores(fused))
     lexical_rank = _inverse_rank(lexical)
     for n, item in enumerate(fused):

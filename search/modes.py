@@ -52,10 +52,12 @@ class SortOrder(Choice):
 
 
 class RerankMode(Choice):
-    """The reranking stage: ``none`` (default) or ``cross-encoder`` (needs a configured local model)."""
+    """The reranking stage: ``none`` (default), ``cross-encoder`` (needs a configured local model) or
+    ``late-interaction`` (MaxSim over the embedding model's token vectors; no other model)."""
 
     NONE = "none"
     CROSS_ENCODER = "cross-encoder"
+    LATE_INTERACTION = "late-interaction"
 
 
 class IndexEngine(Choice):

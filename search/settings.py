@@ -111,7 +111,7 @@ class Settings(BaseSettings):
         description="Prior for passages where the question's words stand side by side, as a share of the "
         "candidates' score spread; 0 turns it off (see search/ranking/proximity.py).",
     )
-    rerank: RerankMode = Field(RerankMode.NONE, description="Reranking stage: none or cross-encoder.")
+    rerank: RerankMode = Field(RerankMode.NONE, description="Reranking stage: none, cross-encoder or late-interaction.")
     rerank_model: str | None = Field(None, description="A local sentence-transformers CrossEncoder folder.")
     rerank_depth: int = Field(20, ge=2, le=200, description="How many of the best passages the reranker re-scores.")
     # Measured (one run each): 100 -> 50 keeps dev MRR@10 .801 and moves SweQuAD-MC nDCG@10 .879 -> .877, while

@@ -119,6 +119,41 @@ class Encoder:
                 self._cache.popitem(last=False)
         return vector
 
+    def token_vectors(self, texts: Sequence[str], *, passage: bool = True) -> list[np.ndarray]:
+        """Unit-length contextual vectors of each text's own tokens, for late interaction: the
+        prompt and the start and end marks are left out (an empty text keeps them all)."""
+        name = self._passage_prompt if passage else self._query_prompt
+        if not texts:
+            return []
+        if self.backend == EncoderBackend.TORCH:
+            found = self.model.encode(
+                list(texts),
+                prompt_name=name,
+                output_value="token_embeddings",
+                batch_size=self.batch_size,
+                show_progress_bar=False,
+            )
+            found = [t.float().numpy() for t in found]
+        else:
+            found = self.model.token_embeddings(list(texts), prompt_name=name, batch_size=self.batch_size)
+        skip = self._leading_tokens(name)
+        out = []
+        for tokens in found:
+            kept = tokens[skip:-1] if len(tokens) > skip + 1 else tokens
+            norms = np.linalg.norm(kept, axis=1, keepdims=True)
+            out.append(np.asarray(kept / np.maximum(norms, 1e-12), dtype=np.float32))
+        return out
+
+    @functools.cache  # noqa: B019 - one entry per prompt name, for the encoder's lifetime
+    def _leading_tokens(self, prompt_name: str | None) -> int:
+        """How many tokens come before a text's own: the start mark and the prompt's (the common
+        prefix of two texts that differ in their first letter, so a prompt ending in a space that
+        joins the next word, as e5's SentencePiece does, is counted right)."""
+        prompt = self._prompt_text.get(prompt_name, "") if prompt_name else ""
+        tokenizer = self._counting_tokenizer
+        first, second = (tokenizer(prompt + letter, add_special_tokens=True)["input_ids"] for letter in "AZ")
+        return next((i for i, (a, b) in enumerate(zip(first, second, strict=False)) if a != b), len(first))
+
     @functools.cached_property
     def _counting_tokenizer(self):  # noqa: ANN202 - a tokenizer of either backend
         """A tokenizer for counting that is safe to call while the model embeds on another thread

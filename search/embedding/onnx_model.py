@@ -274,6 +274,24 @@ class OnnxSentenceModel:
     def get_embedding_dimension(self) -> int:
         return self._dimension
 
+    def token_embeddings(self, texts: list[str], *, prompt_name: str | None = None, batch_size: int = 16) -> list:
+        """Each text's last hidden state, one row per token it has (prompt and marks included), as
+        ``SentenceTransformer.encode(output_value="token_embeddings")`` gives it."""
+        prompt = self.prompts.get(prompt_name, "") if prompt_name else ""
+        out: list = []
+        for start in range(0, len(texts), batch_size):
+            batch = self.tokenizer(
+                [prompt + t for t in texts[start : start + batch_size]],
+                padding=True,
+                truncation=True,
+                max_length=self.max_seq_length,
+                return_tensors="np",
+            )
+            mask = batch["attention_mask"]
+            hidden = self.session.run(None, {"input_ids": batch["input_ids"], "attention_mask": mask})[0]
+            out.extend(rows[: int(m.sum())] for rows, m in zip(hidden, mask, strict=True))
+        return out
+
     def encode(
         self,
         texts: list[str],

@@ -29,7 +29,8 @@ RRF_K = 60
 COVERAGE_DEPTH = 10
 
 
-def _minmax(values: Sequence[float | None]) -> list[float]:
+def minmax(values: Sequence[float | None]) -> list[float]:
+    """Each value scaled to 0-1 over the present ones (None: 0; all equal: 1)."""
     present = [v for v in values if v is not None]
     if not present:
         return [0.0] * len(values)
@@ -61,7 +62,7 @@ def _signal(items: Sequence[ScoredPassage], name: str) -> list[float | None]:
     return [item.signals.get(name) for item in items]
 
 
-def dense_scores(items: Sequence[ScoredPassage], normalise=_minmax) -> list[float]:
+def dense_scores(items: Sequence[ScoredPassage], normalise=minmax) -> list[float]:
     """The dense side: passage and best-sentence similarity, each normalised, averaged."""
     passage = normalise(_signal(items, DENSE))
     sentence_raw = _signal(items, SENTENCES)
@@ -117,7 +118,7 @@ def fuse(
         ranks = _ranks(dense_scores(items)), _ranks(_signal(items, LEXICAL))
         scores = [a + b for a, b in zip(*ranks, strict=True)]
     else:
-        normalise = _dbsf if fusion is Fusion.DBSF else _minmax
+        normalise = _dbsf if fusion is Fusion.DBSF else minmax
         sides = dense_scores(items, normalise), normalise(_signal(items, LEXICAL))
         w = dense_weight if fusion is Fusion.WEIGHTED else 0.5
         scores = [w * a + (1 - w) * coverage * b for a, b in zip(*sides, strict=True)]

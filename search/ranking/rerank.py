@@ -2,11 +2,12 @@
 
 A reranker sees the query and the fused, deduplicated candidates and returns the first
 ``top_k`` in a new order with new scores; the rest keep their place below. ``VAKSAM_RERANK``
-chooses one (``cross-encoder`` with a local model folder in ``VAKSAM_RERANK_MODEL``).
+chooses one: ``cross-encoder`` with a local model folder in ``VAKSAM_RERANK_MODEL``, or
+``late-interaction``, which reads the embedding model's token vectors.
 
 Usage::
 
-    reranker = load_reranker(settings)            # None when VAKSAM_RERANK is "none"
+    reranker = load_reranker(settings, encoder)   # None when VAKSAM_RERANK is "none"
     ranked = reranker.rerank("Vem skrev förordet?", candidates, top_k=20)
     stage = Rerank(reranker, depth=20)            # the same as a pipeline stage
 """
@@ -15,10 +16,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from search.modes import RerankMode
 from search.ranking.base import ALL_MODES, RankingQuery, RankingStage
 from search.ranking.scored import ScoredPassage
+
+if TYPE_CHECKING:
+    from search.embedding.encoder import Encoder
 
 
 class Reranker(ABC):
@@ -56,11 +61,18 @@ class Rerank(RankingStage):
         return f"Rerank({self.reranker.name}, depth={self.depth})"
 
 
-def load_reranker(settings) -> Reranker | None:
-    """The reranker ``settings.rerank`` names, or None when it is off."""
+def load_reranker(settings, encoder: Encoder | None = None) -> Reranker | None:
+    """The reranker ``settings.rerank`` names, or None when it is off; late interaction reads
+    ``encoder``'s token vectors."""
     mode = RerankMode(settings.rerank)
     if mode is RerankMode.NONE:
         return None
+    if mode is RerankMode.LATE_INTERACTION:
+        if encoder is None:
+            raise ValueError("VAKSAM_RERANK=late-interaction needs the embedding model (an Encoder)")
+        from search.ranking.late_interaction import LateInteractionReranker
+
+        return LateInteractionReranker(encoder)
     if not settings.rerank_model:
         raise ValueError("VAKSAM_RERANK=cross-encoder needs VAKSAM_RERANK_MODEL (a local CrossEncoder folder)")
     from search.ranking.cross_encoder import CrossEncoderReranker

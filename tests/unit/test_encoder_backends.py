@@ -76,3 +76,20 @@ def test_a_folder_that_cannot_be_exported_says_what_to_do(tmp_path):
     (tmp_path / "m").mkdir()
     with pytest.raises(OnnxExportError, match="model.safetensors"):
         OnnxSentenceModel.load(tmp_path / "m", quantized=True, cache_dir=tmp_path / "cache")
+
+
+def test_token_vectors_are_a_texts_own_tokens_on_every_backend(encoders):
+    """Late interaction reads one unit vector per token of the text itself: not the prompt, not the
+    start and end marks, the same rows on every backend."""
+    torch_encoder = encoders[EncoderBackend.TORCH]
+    own = torch_encoder.model.tokenizer(TEXTS[1], add_special_tokens=False)["input_ids"]
+    reference = torch_encoder.token_vectors(TEXTS)
+    assert reference[1].shape == (len(own), torch_encoder.dimension)
+    assert torch_encoder.token_vectors([TEXTS[1]], passage=False)[0].shape == reference[1].shape
+    for backend in (EncoderBackend.ONNX, EncoderBackend.ONNX_INT8):
+        found = encoders[backend].token_vectors(TEXTS)
+        assert [t.shape for t in found] == [t.shape for t in reference]
+        assert np.allclose(np.linalg.norm(found[0], axis=1), 1, atol=1e-4)
+        assert np.min(np.sum(found[0] * reference[0], axis=1)) > (0.9999 if backend is EncoderBackend.ONNX else 0.95)
+    assert torch_encoder.token_vectors([]) == []
+    assert len(torch_encoder.token_vectors([""])[0]) > 0  # nothing of its own: the marks stand in

@@ -42,7 +42,7 @@ def test_reranker_settings():
     assert load_reranker(Settings(_env_file=None)) is None
     with pytest.raises(ValueError, match="VAKSAM_RERANK_MODEL"):
         load_reranker(Settings(rerank="cross-encoder", _env_file=None))
-    with pytest.raises(ValueError, match="'none' or 'cross-encoder'"):
+    with pytest.raises(ValueError, match="'none', 'cross-encoder' or 'late-interaction'"):
         Settings(rerank="sentence-window", _env_file=None)
 
 
@@ -63,3 +63,32 @@ def test_compare_runs_the_three_modes_without_a_reranker(service, tmp_path):
     assert table[0].endswith("p, mrr")
     # each mode is tested question by question against hybrid; the hybrid row has no p of its own
     assert table[1].endswith("1.000") and table[2].endswith("1.000") and not table[3].endswith("1.000")
+
+
+def test_late_interaction_needs_the_encoder_and_lists_the_modes():
+    with pytest.raises(ValueError, match="needs the embedding model"):
+        load_reranker(Settings(rerank="late-interaction", _env_file=None))
+    with pytest.raises(ValueError, match="'late-interaction'"):
+        Settings(rerank="colbert", _env_file=None)
+
+
+def test_late_interaction_lifts_the_passage_whose_words_answer_the_question(tiny_encoder):
+    """A passage holding the question's own words gains over ones that do not; the
+    gain is at most the weight over the fused score, and below the depth nothing moves."""
+    from search.ranking.late_interaction import WEIGHT, LateInteractionReranker
+
+    reranker = load_reranker(Settings(rerank="late-interaction", _env_file=None), tiny_encoder)
+    assert isinstance(reranker, LateInteractionReranker)
+    query = "trygghetsvandringar i alby"
+    items = [
+        _item("kommunen har infört mvp i skolan", 0.50),
+        _item("trygghetsvandringar i alby och fittja", 0.45),
+        _item("julmarknaden i hallunda", 0.10),
+    ]
+    sims = reranker.maxsim(query, [i.passage.text for i in items])
+    assert sims[1] == max(sims)  # every question word is in that passage (in another context)
+    ranked = reranker.rerank(query, items, top_k=2)
+    assert [i.passage.id for i in ranked] == [items[1].passage.id, items[0].passage.id, items[2].passage.id]
+    assert ranked[0].score == pytest.approx(0.45 + WEIGHT, abs=1e-6)
+    assert ranked[1].score == pytest.approx(0.50, abs=1e-6)
+    assert ranked[2].score == 0.10
