@@ -34,11 +34,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from benchmarks.priors import fuse_replaced, main
+from benchmarks.priors import before_dedupe, fuse_replaced, main
 from search.embedding.encoder import Encoder
 from search.ranking.base import ALL_MODES, RankingQuery, RankingStage
 from search.ranking.fusion import Fuse, dense_scores, minmax
-from search.ranking.pipeline import RankingPipeline
 from search.ranking.scored import DENSE, SENTENCES, ScoredPassage
 from search.searcher import Searcher
 from search.store.retrieval import RetrievalStore
@@ -128,15 +127,6 @@ def _headings(weight: float) -> Callable[[Searcher], None]:
     return apply
 
 
-def _neighbours(gamma: float, back_only: bool = False) -> Callable[[Searcher], None]:
-    def apply(searcher: Searcher) -> None:
-        stages = list(searcher.pipeline.stages)
-        at = next(i for i, s in enumerate(stages) if s.name == "dedupe")
-        searcher.pipeline = RankingPipeline([*stages[:at], NeighbourContext(gamma, back_only), *stages[at:]])
-
-    return apply
-
-
 def with_vectors() -> None:
     """Every search fetches the candidates' passage vectors (production's ranking does not read them)."""
     candidates = RetrievalStore.candidates
@@ -152,9 +142,9 @@ VARIANTS: dict[str, Callable[[Searcher], None] | None] = {
     "production": None,
     "dense feedback, k 3, beta .5": fuse_replaced(lambda f: FeedbackFuse(f, 3, 0.5)),
     "dense feedback, k 5, beta 1": fuse_replaced(lambda f: FeedbackFuse(f, 5, 1.0)),
-    "neighbour context, gamma .2": _neighbours(0.2),
-    "neighbour context, gamma .4": _neighbours(0.4),
-    "the passage before, gamma .3": _neighbours(0.3, back_only=True),
+    "neighbour context, gamma .2": before_dedupe(lambda s: NeighbourContext(0.2)),
+    "neighbour context, gamma .4": before_dedupe(lambda s: NeighbourContext(0.4)),
+    "the passage before, gamma .3": before_dedupe(lambda s: NeighbourContext(0.3, back_only=True)),
     "heading vector, weight .5": _headings(0.5),
     "heading vector, weight 1": _headings(1.0),
 }

@@ -32,11 +32,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from benchmarks.priors import main
+from benchmarks.priors import before_dedupe, main
 from search.embedding.encoder import Encoder
 from search.ranking.base import ALL_MODES, RankingQuery, RankingStage
 from search.ranking.fusion import minmax
-from search.ranking.pipeline import RankingPipeline
 from search.ranking.scored import DENSE, ScoredPassage
 from search.searcher import Searcher
 from search.store.retrieval import RetrievalStore
@@ -92,21 +91,12 @@ class DocumentVector(RankingStage):
         return sorted(rescored, key=lambda item: -item.score)
 
 
-def _before_dedupe(build: Callable[[Searcher], RankingStage]) -> Callable[[Searcher], None]:
-    def apply(searcher: Searcher) -> None:
-        stages = list(searcher.pipeline.stages)
-        at = next(i for i, s in enumerate(stages) if s.name == "dedupe")
-        searcher.pipeline = RankingPipeline([*stages[:at], build(searcher), *stages[at:]])
-
-    return apply
-
-
 VARIANTS: dict[str, Callable[[Searcher], None] | None] = {
     "production": None,
-    "candidates' evidence, gamma .2": _before_dedupe(lambda s: CandidateEvidence(0.2)),
-    "candidates' evidence, gamma .5": _before_dedupe(lambda s: CandidateEvidence(0.5)),
-    "document vector, gamma .1": _before_dedupe(lambda s: DocumentVector(s.store, s.encoder, 0.1)),
-    "document vector, gamma .3": _before_dedupe(lambda s: DocumentVector(s.store, s.encoder, 0.3)),
+    "candidates' evidence, gamma .2": before_dedupe(lambda s: CandidateEvidence(0.2)),
+    "candidates' evidence, gamma .5": before_dedupe(lambda s: CandidateEvidence(0.5)),
+    "document vector, gamma .1": before_dedupe(lambda s: DocumentVector(s.store, s.encoder, 0.1)),
+    "document vector, gamma .3": before_dedupe(lambda s: DocumentVector(s.store, s.encoder, 0.3)),
 }
 
 

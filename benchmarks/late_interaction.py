@@ -11,9 +11,10 @@ the space the pooled vector comes from; whether MaxSim over them (zero-shot, as 
 never intended) ranks better than the pooled vector is what this measures.
 
 The stage re-scores production's best ``DEPTH`` (20, as the cross-encoder did): each gains ``weight``
-times its MaxSim min-max scaled over those 20, and they are re-sorted among themselves. The prompt
-tokens ("query:", "passage:") and the end mark are left out of MaxSim. Passage token vectors are
-computed once per passage text and cached. The weights (.3 and .6) were fixed before the run.
+times its MaxSim min-max scaled over those 20, and they are re-sorted among themselves
+(``search/ranking/late_interaction.py``; the prompt tokens and the start and end marks are left out).
+The probe (``--probe``) runs it before dedupe over PyTorch fp32 token vectors, each passage's computed
+once per run; without it the product's stage is judged. The weights (.3 and .6) were fixed before the run.
 SweQuAD-MC is reported by split: training (the tuning split) apart from dev and test (judging). Takes
 ``priors.py``'s arguments; the results are in benchmarks/README.md ("Late interaction over e5's token
 vectors")::
@@ -28,66 +29,47 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from benchmarks.priors import main
+from benchmarks.priors import before_dedupe, main
+from search.embedding.encoder import Encoder
+from search.modes import EncoderBackend
 from search.ranking.base import ALL_MODES, RankingQuery, RankingStage
-from search.ranking.fusion import minmax
 from search.ranking.late_interaction import LateInteractionReranker
-from search.ranking.pipeline import RankingPipeline
 from search.ranking.rerank import Rerank
 from search.ranking.scored import ScoredPassage
 from search.searcher import Searcher
+from search.settings import Settings
 
 DEPTH = 20
 
 
-class TokenVectors:
-    """e5-small's token vectors for questions and passages, unit length, prompt and end mark left out."""
+class CachedTokenVectors:
+    """The probe's token vectors: a PyTorch fp32 encoder's, passages cached by text across questions
+    and variants (the product encodes them at query time, with the search's own backend)."""
 
     def __init__(self) -> None:
-        from sentence_transformers import SentenceTransformer
-
-        from search.embedding.resolve import resolve_model
-        from search.settings import Settings
-
-        settings = Settings()
-        self.model = SentenceTransformer(resolve_model(settings.embedding_model, settings.model_dir), device="cpu")
-        tokenizer = self.model.tokenizer
-        # "<s> ▁que ry : ▁ </s>" for the prompt alone: "▁" joins the first word, "</s>" ends.
-        self.skip = {name: len(tokenizer(p)["input_ids"]) - 2 for name, p in self.model.prompts.items() if p}
+        self.encoder = Encoder.load(Settings(encoder_backend=EncoderBackend.TORCH))
         self.passages: dict[str, np.ndarray] = {}
 
-    def _encode(self, texts: list[str], prompt_name: str) -> list[np.ndarray]:
-        found = self.model.encode(
-            texts, prompt_name=prompt_name, output_value="token_embeddings", batch_size=16, show_progress_bar=False
-        )
-        out = []
-        for tokens in found:
-            vectors = tokens.numpy()[self.skip[prompt_name] : -1]
-            out.append(vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9))
-        return out
-
-    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one instance per run
-    def question(self, text: str) -> np.ndarray:
-        return self._encode([text], "query")[0]
-
-    def passage_vectors(self, items: list[ScoredPassage]) -> list[np.ndarray]:
-        new = list(dict.fromkeys(item.passage.text for item in items if item.passage.text not in self.passages))
+    def token_vectors(self, texts: Sequence[str], *, passage: bool = True) -> list[np.ndarray]:
+        if not passage:
+            return self.encoder.token_vectors(texts, passage=False)
+        new = [text for text in dict.fromkeys(texts) if text not in self.passages]
         if new:
-            self.passages.update(zip(new, self._encode(new, "passage"), strict=True))
-        return [self.passages[item.passage.text] for item in items]
+            self.passages.update(zip(new, self.encoder.token_vectors(new), strict=True))
+        return [self.passages[text] for text in texts]
 
 
 @functools.cache
-def _tokens() -> TokenVectors:
-    return TokenVectors()
+def _tokens() -> CachedTokenVectors:
+    return CachedTokenVectors()
 
 
 class LateInteraction(RankingStage):
-    """The best ``DEPTH`` candidates, each plus ``weight`` times its min-max scaled MaxSim."""
+    """The product's reranker over the best ``DEPTH`` candidates, as a stage before dedupe."""
 
     name = "late interaction"
     modes = ALL_MODES
@@ -96,25 +78,8 @@ class LateInteraction(RankingStage):
         self.weight = weight
 
     def run(self, items: list[ScoredPassage], query: RankingQuery) -> list[ScoredPassage]:
-        head, tail = items[:DEPTH], items[DEPTH:]
-        if not head:
-            return items
-        tokens = _tokens()
-        question = tokens.question(query.text)
-        maxsim = [float((question @ p.T).max(axis=1).mean()) for p in tokens.passage_vectors(head)]
-        scaled = minmax(maxsim)
-        sides = zip(head, scaled, maxsim, strict=True)
-        rescored = [item.rescored(item.score + self.weight * s, late=m) for item, s, m in sides]
-        return sorted(rescored, key=lambda item: -item.score) + tail
-
-
-def _before_dedupe(weight: float) -> Callable[[Searcher], None]:
-    def apply(searcher: Searcher) -> None:
-        stages = list(searcher.pipeline.stages)
-        at = next(i for i, s in enumerate(stages) if s.name == "dedupe")
-        searcher.pipeline = RankingPipeline([*stages[:at], LateInteraction(weight), *stages[at:]])
-
-    return apply
+        reranker = LateInteractionReranker(_tokens(), self.weight)  # type: ignore[arg-type] - same interface
+        return reranker.rerank(query.text, items, DEPTH)
 
 
 def _product(searcher: Searcher) -> None:
@@ -126,8 +91,8 @@ def _product(searcher: Searcher) -> None:
 
 PROBE: dict[str, Callable[[Searcher], None] | None] = {
     "production": None,
-    "late interaction, weight .3": _before_dedupe(0.3),
-    "late interaction, weight .6": _before_dedupe(0.6),
+    "late interaction, weight .3": before_dedupe(lambda s: LateInteraction(0.3)),
+    "late interaction, weight .6": before_dedupe(lambda s: LateInteraction(0.6)),
 }
 VARIANTS: dict[str, Callable[[Searcher], None] | None] = {
     "production": None,

@@ -44,6 +44,7 @@ from api.relevance import relevant_passages
 from api.service import VaksamService
 from search.ranking.base import RankingStage
 from search.ranking.fusion import Fuse
+from search.ranking.pipeline import RankingPipeline
 from search.searcher import Searcher
 from search.settings import Settings
 
@@ -70,6 +71,18 @@ def fuse_replaced(build: Callable[[Fuse], RankingStage]) -> Callable[[Searcher],
         fuse = searcher.pipeline.stage("fuse")
         assert isinstance(fuse, Fuse), "needs the production pipeline"
         searcher.pipeline = searcher.pipeline.replacing(build(fuse))
+
+    return apply
+
+
+def before_dedupe(build: Callable[[Searcher], RankingStage]) -> Callable[[Searcher], None]:
+    """A variant with ``build(searcher)`` as one more stage just before dedupe (after fusion and
+    proximity), where a stage that moves passages by their scores belongs."""
+
+    def apply(searcher: Searcher) -> None:
+        stages = list(searcher.pipeline.stages)
+        at = next(i for i, s in enumerate(stages) if s.name == "dedupe")
+        searcher.pipeline = RankingPipeline([*stages[:at], build(searcher), *stages[at:]])
 
     return apply
 
