@@ -38,6 +38,8 @@ from api.schemas import API_VERSION, errors
 from api.service import QueryError, VaksamService
 from api.settings import ApiSettings, get_settings
 from api.uploads import WriterLock
+from search.language import load_profiles
+from search.modes import RerankMode
 from search.settings import Settings
 
 
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None, service: VaksamService | None =
         svc = service or VaksamService(settings)
         svc.store  # open the index and load the model before the first request  # noqa: B018
         svc.encoder  # noqa: B018
+        if svc.settings.rerank is not RerankMode.NONE:
+            load_profiles()  # langdetect's, which choose the questions the reranker reads
         await run_in_threadpool(svc.recover)  # what a crash left half done, before serving
         svc.words.warm()  # the vocabulary of suggestions and spelling, off the first search's path
         app.state.service = state["service"] = svc

@@ -5,7 +5,12 @@ the product ships on questions it never saw.
 answer; hard negatives from Vaksam's own hybrid search) and fine-tunes the sentence-transformers
 folder with in-batch and hard negatives (the multiple-negatives ranking loss, scale 20), word
 embeddings frozen, one epoch. It saves a sentence-transformers folder that the product loads as
-``VAKSAM_EMBEDDING_MODEL``.
+``VAKSAM_EMBEDDING_MODEL``. ``--corpus-index`` adds question-free groups mined from indexed documents
+(:func:`mine_corpus`: a specific heading or a title with the passage under it, a negative from the
+same document), the corpus pairs the issue names; mixed with SweQuAD-MC's groups in one epoch::
+
+    .venv/bin/python -m benchmarks.bi_encoder train --beir ../shared/eval/swequad_mc \\
+        --corpus-index /tmp/real data/index --out models/bi-encoder-corpus
 
 ``judge`` needs the bundled and real corpora indexed with the tuned model (the ingest commands
 below) and compares, question by question, the product with each model: the dev and bundled
@@ -39,15 +44,78 @@ from ranx import Qrels
 
 from api.evaluation import beir_index
 from api.service import VaksamService
-from benchmarks.cross_encoder import SEED, mine, write_training_record
+from benchmarks.cross_encoder import SEED, TRAINED_ON, mine, write_training_record
 from benchmarks.priors import _split, _with_ids, beir_runs, gold_runs, read_english, read_graded, runs_of, table
 from search.embedding.resolve import resolve_model
 from search.settings import Settings
+from search.store import QdrantStore
+from search.text import fold
 
-BASE, TUNED = "production", "e5 fine-tuned on SweQuAD-MC training"
+BASE, TUNED = "production", "e5 fine-tuned (--model)"
 
 
-def train(groups: list[dict], out: Path, batch: int, lr: float, max_length: int) -> None:
+def _words(text: str) -> int:
+    return len(fold(text).split())
+
+
+def _without_prefix(text: str, prefix: str) -> str:
+    """``text`` without ``prefix`` at its start (compared folded), so a pair cannot be matched on the
+    heading the passage repeats."""
+    words, head = text.split(), fold(prefix).split()
+    for n in range(1, len(words) + 1):
+        if fold(" ".join(words[:n])).split() == head:
+            return " ".join(words[n:])
+        if len(fold(" ".join(words[:n])).split()) > len(head):
+            break
+    return text
+
+
+def mine_corpus(indexes: list[Path], limit: int, min_chars: int = 200) -> list[dict]:
+    """Question-free training groups from indexed documents: a specific heading (three words or more,
+    the deepest heading of at most three passages) with the first passage under it, and a title with
+    its document's first passage; the heading or title is cut from the passage's start. The negative
+    is another passage of the same document (another section where it has one): what the ranking
+    misses most is the right document's wrong passage."""
+    rng = random.Random(SEED)
+    groups: list[dict] = []
+    for index in indexes:
+        store = QdrantStore.from_settings(Settings(qdrant_path=index))
+        try:
+            titles = {d.id: d.title for d in store.list_documents()}
+            passages = sorted(store.live_passages(), key=lambda p: (p.document_id, p.index))
+        finally:
+            store.close()
+        by_document: dict[str, list] = {}
+        for p in passages:
+            by_document.setdefault(p.document_id, []).append(p)
+        heads = [fold(p.section[-1]) for p in passages if p.section]
+        spread = {h: heads.count(h) for h in set(heads)}
+        for document, own in by_document.items():
+            title = titles.get(document) or ""
+            pairs, seen = [], set()
+            if _words(title) >= 3:
+                pairs.append((title, own[0]))
+            for p in own:
+                head = p.section[-1] if p.section else ""
+                key = fold(head)
+                if key in seen or key == fold(title) or _words(head) < 3 or spread.get(key, 0) > 3:
+                    continue
+                seen.add(key)
+                pairs.append((head, p))
+            for query, passage in pairs:
+                text = _without_prefix(passage.text, query)
+                others = [
+                    o for o in own if o is not passage and (o.section or [""])[-1] != (passage.section or [""])[-1]
+                ]
+                others = others or [o for o in own if o is not passage]
+                if len(text) < min_chars or not others:
+                    continue
+                groups.append({"query": query, "positive": text, "negatives": [rng.choice(others).text]})
+    rng.shuffle(groups)
+    return groups[:limit]
+
+
+def train(groups: list[dict], out: Path, batch: int, lr: float, max_length: int, trained_on: str = TRAINED_ON) -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -90,7 +158,7 @@ def train(groups: list[dict], out: Path, batch: int, lr: float, max_length: int)
     model.max_seq_length = window  # the chunker reads the window: the tuned model must cut passages as the base does
     out.mkdir(parents=True, exist_ok=True)
     model.save(str(out))
-    write_training_record(out, base, len(groups), started, batch=batch, lr=lr, max_length=max_length)
+    write_training_record(out, base, len(groups), started, trained_on, batch=batch, lr=lr, max_length=max_length)
 
 
 def blend(tuned: Path, out: Path, weight: float) -> None:
@@ -123,7 +191,7 @@ def judge(args: argparse.Namespace) -> None:
             Settings(qdrant_path=args.held_out_index),
             Settings(embedding_model=tuned, qdrant_path=args.tuned_held_out_index),
         )
-        sets.append(("held out (real corpus)", args.held_out, base, other))
+        sets += [("held out (real corpus)", path, base, other) for path in args.held_out]
     for label, path, base, other in sets:
         runs, qrels = {}, {}
         for name, settings in ((BASE, base), (TUNED, other)):
@@ -171,6 +239,10 @@ def main() -> None:
     tr.add_argument("--lr", type=float, default=2e-5)
     tr.add_argument("--max-length", type=int, default=256)
     tr.add_argument("--negatives", type=int, default=1)
+    tr.add_argument(
+        "--corpus-index", type=Path, nargs="*", default=[], help="indexes to mine heading and title pairs from too"
+    )
+    tr.add_argument("--corpus-pairs", type=int, default=1500, help="at most this many pairs from --corpus-index")
     bl = sub.add_parser("blend")
     bl.add_argument("--model", type=Path, default=Path("models/bi-encoder"))
     bl.add_argument("--weight", type=float, default=0.5)
@@ -179,7 +251,7 @@ def main() -> None:
     ju.add_argument("--model", type=Path, required=True)
     ju.add_argument("--queries", type=Path, nargs="+", required=True)
     ju.add_argument("--index", type=Path, required=True, help="the --queries corpus indexed with --model")
-    ju.add_argument("--held-out", type=Path)
+    ju.add_argument("--held-out", type=Path, nargs="*", default=[])
     ju.add_argument("--held-out-index", type=Path)
     ju.add_argument("--tuned-held-out-index", type=Path)
     ju.add_argument("--beir", type=Path)
@@ -189,7 +261,13 @@ def main() -> None:
         started = time.perf_counter()
         groups = mine(args.beir, depth=20, negatives=args.negatives)
         print(f"mined {len(groups)} groups ({time.perf_counter() - started:.0f} s)", flush=True)
-        train(groups, args.out, args.batch, args.lr, args.max_length)
+        trained_on = TRAINED_ON
+        if args.corpus_index:
+            corpus = mine_corpus(args.corpus_index, args.corpus_pairs)
+            print(f"mined {len(corpus)} heading and title groups from {len(args.corpus_index)} indexes", flush=True)
+            groups = groups + corpus
+            trained_on += f" + {len(corpus)} heading and title pairs from {', '.join(map(str, args.corpus_index))}"
+        train(groups, args.out, args.batch, args.lr, args.max_length, trained_on)
     elif args.command == "blend":
         blend(args.model, args.out, args.weight)
     else:

@@ -129,14 +129,19 @@ def train(groups: list[dict], out: Path, epochs: int, batch: int, lr: float, max
     write_training_record(out, base, len(groups), started, epochs=epochs, batch=batch, lr=lr, max_length=max_length)
 
 
-def write_training_record(out: Path, base: Path, groups: int, started: float, **parameters: float) -> None:
+TRAINED_ON = "SweQuAD-MC training split (hard negatives from Vaksam's hybrid search)"
+
+
+def write_training_record(
+    out: Path, base: Path, groups: int, started: float, trained_on: str = TRAINED_ON, **parameters: float
+) -> None:
     """``vaksam_training.json`` beside a trained model: what it was trained from, on and with."""
     record = {
         "base": str(base),
         "groups": groups,
         **parameters,
         "seed": SEED,
-        "trained_on": "SweQuAD-MC training split (hard negatives from Vaksam's hybrid search)",
+        "trained_on": trained_on,
         "seconds": round(time.perf_counter() - started),
     }
     (out / "vaksam_training.json").write_text(json.dumps(record, indent=2))

@@ -230,19 +230,21 @@ def runs_of(runs: dict[str, dict[str, dict[str, float]]]) -> dict[str, Run]:
 
 
 def table(title: str, qrels: Qrels, runs: dict[str, Run]) -> list[str]:
+    """Each run against the first (production, or what a script judges against), question by question."""
     student = compare(qrels, list(runs.values()), metrics=METRICS, stat_test="student", max_p=MAX_P).to_dict()
     scores = {name: per_question(qrels, run) for name, run in runs.items()}
-    base = scores["production"]
+    first = next(iter(runs))
+    base = scores[first]
     lines = [f"\n{title}", "| variant | " + " | ".join(METRICS) + " |", "|---" * (len(METRICS) + 1) + "|"]
     for name in runs:
         cells = []
         for metric in METRICS:
             score = float(scores[name][metric].mean())
-            if name == "production":
+            if name == first:
                 cells.append(f"{score:.3f}")
                 continue
             p = sign_flip_p(base[metric], scores[name][metric])
-            t = float(student["production"]["comparisons"][name][metric])
+            t = float(student[first]["comparisons"][name][metric])
             delta = score - float(base[metric].mean())
             mark = " *" if p < MAX_P else ""
             cells.append(f"{score:.3f} ({delta:+.3f}, p {p:.2f} / t {t:.2f}){mark}")
@@ -251,7 +253,7 @@ def table(title: str, qrels: Qrels, runs: dict[str, Run]) -> list[str]:
 
 
 def main(variants: dict[str, Callable[[Searcher], None] | None] = VARIANTS, by_split: bool = False) -> None:
-    """Judge ``variants`` (production first) on the sets the command line names; ``by_split`` reports
+    """Judge ``variants`` (the one judged against first) on the sets the command line names; ``by_split`` reports
     SweQuAD-MC's training split apart from its dev and test splits."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -276,7 +278,7 @@ def main(variants: dict[str, Callable[[Searcher], None] | None] = VARIANTS, by_s
     learned = {"cross-encoder, top 20": _reranked(args.cross_encoder)} if args.cross_encoder else {}
     every = {**variants, **learned}
     out: list[str] = [
-        "(p: sign-flip randomisation test, t: ranx's paired t-test, both against production, paired by question;"
+        "(p: sign-flip randomisation test, t: ranx's paired t-test, both against the first variant, paired by question;"
         " * = p < .05)"
     ]
     sets = [("dev" if n == 0 else "held out (bundled corpus)", path, Settings()) for n, path in enumerate(args.queries)]

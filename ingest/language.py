@@ -1,7 +1,6 @@
-"""Language of documents and passages with langdetect, made deterministic.
+"""Language of documents and passages with langdetect, made deterministic (:mod:`search.language`).
 
-langdetect is random by design; a fixed seed makes the same text always get
-the same answer. It is unreliable on short text (a 40-character Swedish line
+langdetect is unreliable on short text (a 40-character Swedish line
 often comes back as Norwegian or Danish), so passages shorter than
 ``MIN_CHARS`` inherit their document's language.
 
@@ -17,33 +16,12 @@ takes it (unit tests).
 from __future__ import annotations
 
 import re
-import threading
-from functools import lru_cache
+
+from search.language import UNKNOWN, langdetect_language, load_profiles
+
+__all__ = ["MIN_CHARS", "UNKNOWN", "detect_language", "load_profiles", "plain_language"]
 
 MIN_CHARS = 200
-UNKNOWN = "und"
-_lock = threading.Lock()
-_factory_ready = False
-
-
-def _init() -> None:
-    global _factory_ready
-    from langdetect import DetectorFactory
-
-    if not _factory_ready:
-        DetectorFactory.seed = 0
-        _factory_ready = True
-
-
-def load_profiles() -> None:
-    """Load langdetect's 55 language profiles now (0.2-0.4 s, once per process) rather than in
-    the middle of the first file that needs them."""
-    from langdetect.detector_factory import init_factory
-
-    with _lock:
-        _init()
-        init_factory()
-
 
 # Function words of one language that its neighbours spell differently (Danish/Norwegian
 # "og, er, ikke, at, for, til, fra, ved"; so shared words like "det", "som", "på" are left out).
@@ -78,19 +56,4 @@ def detect_language(text: str, default: str = UNKNOWN, min_chars: int = MIN_CHAR
         return default
     if plain := plain_language(sample):
         return plain
-    return _langdetect(sample) or default
-
-
-@lru_cache(maxsize=1024)
-def _langdetect(sample: str) -> str | None:
-    """langdetect's answer, remembered: with the fixed seed the same text always gets the same
-    one, and the texts that reach it repeat across documents (26 of the 149 the real corpus sends
-    here are a passage, a contact block or a list of references another file already had)."""
-    from langdetect import LangDetectException, detect
-
-    with _lock:
-        _init()
-        try:
-            return detect(sample)
-        except LangDetectException:
-            return None
+    return langdetect_language(sample) or default

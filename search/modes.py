@@ -52,8 +52,9 @@ class SortOrder(Choice):
 
 
 class RerankMode(Choice):
-    """The reranking stage: ``none`` (default), ``cross-encoder`` (needs a configured local model) or
-    ``late-interaction`` (MaxSim over the embedding model's token vectors; no other model)."""
+    """The reranking stage: ``late-interaction`` (the default: MaxSim over the embedding model's token
+    vectors, no other model; English questions only unless ``VAKSAM_RERANK_LANGUAGES`` says otherwise),
+    ``cross-encoder`` (needs a configured local model) or ``none``."""
 
     NONE = "none"
     CROSS_ENCODER = "cross-encoder"

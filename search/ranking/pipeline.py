@@ -75,6 +75,6 @@ def build_pipeline(
         stages.append(Proximity(analyzer, settings.proximity_weight))
     stages.append(Deduplicate())
     if reranker is not None:
-        stages.append(Rerank(reranker, settings.rerank_depth))
+        stages.append(Rerank(reranker, settings.rerank_depth, settings.rerank_languages))
     stages.append(MaximalMarginalRelevance())
     return RankingPipeline(stages)

@@ -1,23 +1,27 @@
-"""The reranking stage: a model re-scores the best candidates, off by default.
+"""The reranking stage: a model re-scores the best candidates of the questions it reads.
 
 A reranker sees the query and the fused, deduplicated candidates and returns the first
 ``top_k`` in a new order with new scores; the rest keep their place below. ``VAKSAM_RERANK``
-chooses one: ``cross-encoder`` with a local model folder in ``VAKSAM_RERANK_MODEL``, or
-``late-interaction``, which reads the embedding model's token vectors.
+chooses one: ``late-interaction`` (the default), which reads the embedding model's token vectors
+and by default only English questions, ``cross-encoder`` with a local model folder in
+``VAKSAM_RERANK_MODEL``, or ``none``. ``VAKSAM_RERANK_LANGUAGES`` overrides the languages a
+reranker reads.
 
 Usage::
 
     reranker = load_reranker(settings, encoder)   # None when VAKSAM_RERANK is "none"
-    ranked = reranker.rerank("Vem skrev förordet?", candidates, top_k=20)
-    stage = Rerank(reranker, depth=20)            # the same as a pipeline stage
+    ranked = reranker.rerank("Who wrote the foreword?", candidates, top_k=20)
+    stage = Rerank(reranker, depth=20)            # as a pipeline stage, for the reranker's own languages
+    every = Rerank(reranker, languages=())        # every question (VAKSAM_RERANK_LANGUAGES="")
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
+from search.language import question_language
 from search.modes import RerankMode
 from search.ranking.base import ALL_MODES, RankingQuery, RankingStage
 from search.ranking.scored import ScoredPassage
@@ -30,6 +34,8 @@ class Reranker(ABC):
     """Re-scores the best candidates of a search."""
 
     name: str = "reranker"
+    # The questions it reads by default, as langdetect names their language; empty: every question.
+    languages: frozenset[str] = frozenset()
 
     @abstractmethod
     def scores(self, query: str, items: Sequence[ScoredPassage]) -> list[float]:
@@ -45,20 +51,30 @@ class Reranker(ABC):
 
 
 class Rerank(RankingStage):
-    """The configured reranker over the best ``depth`` candidates."""
+    """The configured reranker over the best ``depth`` candidates, for the questions langdetect finds
+    in one of ``languages`` (None: the reranker's own; empty: every question); the others keep the
+    fused order."""
 
     name = "rerank"
     modes = ALL_MODES
 
-    def __init__(self, reranker: Reranker, depth: int = 20) -> None:
+    def __init__(self, reranker: Reranker, depth: int = 20, languages: Collection[str] | None = None) -> None:
         self.reranker = reranker
         self.depth = depth
+        self.languages = reranker.languages if languages is None else frozenset(languages)
+
+    def reads(self, question: str) -> bool:
+        """Whether this question goes to the reranker."""
+        return not self.languages or question_language(question) in self.languages
 
     def run(self, items: list[ScoredPassage], query: RankingQuery) -> list[ScoredPassage]:
+        if not self.reads(query.text):
+            return items
         return self.reranker.rerank(query.text, items, self.depth)
 
     def __repr__(self) -> str:
-        return f"Rerank({self.reranker.name}, depth={self.depth})"
+        only = f", languages={sorted(self.languages)}" if self.languages else ""
+        return f"Rerank({self.reranker.name}, depth={self.depth}{only})"
 
 
 def load_reranker(settings, encoder: Encoder | None = None) -> Reranker | None:

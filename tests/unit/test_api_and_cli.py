@@ -143,7 +143,8 @@ def test_cli_eval_counts_judged_strings_beside_the_gold(cli_env, tmp_path):
     )
     assert compared.exit_code == 0, compared.output
     rows = {r["name"].split(" [")[1].rstrip("]"): r for r in json.loads(compared.stdout)}
-    assert set(rows) == {"dense", "sparse", "hybrid", "dense, judged", "sparse, judged", "hybrid, judged"}
+    modes = ("dense", "sparse", "hybrid", "hybrid without late-interaction")  # the default reranker left out
+    assert set(rows) == {*modes, *(f"{m}, judged" for m in modes)}
     # each mode against the hybrid report judged the same way; hybrid has no p of its own
     assert rows["hybrid"]["p_mrr_vs_hybrid"] is None and rows["hybrid, judged"]["p_mrr_vs_hybrid"] is None
     assert rows["dense"]["p_mrr_vs_hybrid"] == 1.0  # no question differs: nothing relevant either way

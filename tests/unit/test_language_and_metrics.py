@@ -45,7 +45,7 @@ def test_the_function_word_shortcut_never_takes_a_neighbour_for_swedish():
 
 
 def test_a_text_langdetect_judged_is_answered_from_memory_the_same():
-    from ingest.language import _langdetect
+    from search.language import langdetect_language as _langdetect
 
     text = NORWEGIAN.replace("barn", "ungdom")  # not asked before in this process
     before = _langdetect.cache_info()
