@@ -24,6 +24,7 @@ QUESTIONS = ROOT / "eval" / "real_queries.jsonl"
 SECOND = ROOT / "eval" / "real_queries_2.jsonl"
 THIRD = ROOT / "eval" / "real_queries_3.jsonl"
 ENGLISH = ROOT / "eval" / "real_queries_english.jsonl"
+ENGLISH_FLOOR = 0.72  # measured .755 with the default reranker, .670 without it (hit@5 .90 / .775)
 
 
 def _answering_files() -> list:
@@ -61,16 +62,17 @@ def held_out_service(e5_encoder, tmp_path_factory):
 @pytest.mark.parametrize(
     ("questions", "mode", "mrr", "hit5"),
     [
-        # Measured on these documents (MRR@10 / hit@5, December 6, with all three sets' documents),
-        # the floors a little under. The first set: dense .689 / .80, hybrid .786 / .88. The second:
-        # dense .811 / .975, hybrid .871 / 1.0. The third: dense .744 / .84, hybrid .829 / .88. Each
-        # set's documents that join the index move the others' scores a little.
-        (QUESTIONS, SearchMode.DENSE, 0.66, 0.76),
+        # Measured on these documents (MRR@10 / hit@5, December 6, with all four sets' documents and the
+        # default reranker, late interaction for English questions), the floors a little under. The first
+        # set: dense .662 / .80, hybrid .785 / .88. The second: dense .776 / .95, hybrid .852 / 1.0. The
+        # third: dense .715 / .84, hybrid .786 / .88. Each set's documents that join the index move the
+        # others' scores a little (the English set's took the third set's hybrid from .829 to .799).
+        (QUESTIONS, SearchMode.DENSE, 0.63, 0.76),
         (QUESTIONS, SearchMode.HYBRID, 0.75, 0.84),
-        (SECOND, SearchMode.DENSE, 0.78, 0.93),
+        (SECOND, SearchMode.DENSE, 0.74, 0.92),
         (SECOND, SearchMode.HYBRID, 0.82, 0.95),
-        (THIRD, SearchMode.DENSE, 0.71, 0.80),
-        (THIRD, SearchMode.HYBRID, 0.79, 0.84),
+        (THIRD, SearchMode.DENSE, 0.68, 0.80),
+        (THIRD, SearchMode.HYBRID, 0.75, 0.84),
     ],
     ids=["first-dense", "first-hybrid", "second-dense", "second-hybrid", "third-dense", "third-hybrid"],
 )
