@@ -7,7 +7,7 @@ are the ones e5 mean-pools into its passage vector, so no second model is needed
 candidates gains ``weight`` times its MaxSim, min-max scaled over them, on top of its fused score.
 English questions over Swedish text are where it pays: +.089 MRR@10 on 40 English questions over the
 real corpus and +.057 on SweQuAD-MC asked in English (p < .01 and .01); Swedish questions change
-little either way, and encoding the candidates at query time costs about x25 a search's latency, so
+little either way, and encoding the candidates at query time costs x17 to x25 a search's latency, so
 it reads only the questions langdetect finds English (``VAKSAM_RERANK_LANGUAGES`` says otherwise;
 benchmarks/README.md, "Late interaction over e5's token vectors").
 
