@@ -38,6 +38,7 @@ import argparse
 import math
 import random
 import time
+from collections import Counter
 from pathlib import Path
 
 from ranx import Qrels
@@ -88,8 +89,7 @@ def mine_corpus(indexes: list[Path], limit: int, min_chars: int = 200) -> list[d
         by_document: dict[str, list] = {}
         for p in passages:
             by_document.setdefault(p.document_id, []).append(p)
-        heads = [fold(p.section[-1]) for p in passages if p.section]
-        spread = {h: heads.count(h) for h in set(heads)}
+        spread = Counter(fold(p.section[-1]) for p in passages if p.section)
         for document, own in by_document.items():
             title = titles.get(document) or ""
             pairs, seen = [], set()
@@ -98,7 +98,7 @@ def mine_corpus(indexes: list[Path], limit: int, min_chars: int = 200) -> list[d
             for p in own:
                 head = p.section[-1] if p.section else ""
                 key = fold(head)
-                if key in seen or key == fold(title) or _words(head) < 3 or spread.get(key, 0) > 3:
+                if key in seen or key == fold(title) or _words(head) < 3 or spread[key] > 3:
                     continue
                 seen.add(key)
                 pairs.append((head, p))

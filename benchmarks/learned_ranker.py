@@ -32,7 +32,7 @@ from api.relevance import relevant_passages
 from api.service import VaksamService
 from search.modes import SearchMode
 from search.ranking.dedupe import deduplicate
-from search.ranking.fusion import dense_scores, fuse
+from search.ranking.fusion import dense_scores, fuse, minmax
 from search.ranking.proximity import adjacency_share, adjacent_pairs, proximity_prior
 from search.ranking.scored import DENSE, LEXICAL, SENTENCES, ScoredPassage
 from search.searcher import Searcher
@@ -61,12 +61,6 @@ class Candidates:
     items: list[ScoredPassage]  # fused, in production's order before proximity
     features: np.ndarray
     production: list[ScoredPassage]
-
-
-def minmax(values: list[float]) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
-    span = array.max() - array.min() if len(array) else 0.0
-    return (array - array.min()) / span if span > 0 else np.ones_like(array)
 
 
 def _inverse_rank(values: list[float]) -> np.ndarray:
