@@ -16,7 +16,8 @@ times its MaxSim min-max scaled over those 20, and they are re-sorted among them
 The probe (``--probe``) runs it before dedupe over PyTorch fp32 token vectors, each passage's computed
 once per run; without it the product's stage is judged, and with ``--english-only`` the product's stage
 for the questions langdetect finds English (``VAKSAM_RERANK_LANGUAGES=en``). The weights (.3 and .6)
-were fixed before the run.
+were fixed before the run; ``--english-weights`` judges heavier ones for English questions against
+the default's .3.
 SweQuAD-MC is reported by split: training (the tuning split) apart from dev and test (judging). Takes
 ``priors.py``'s arguments; the results are in benchmarks/README.md ("Late interaction over e5's token
 vectors")::
@@ -39,7 +40,7 @@ from benchmarks.priors import before_dedupe, main
 from search.embedding.encoder import Encoder
 from search.modes import EncoderBackend
 from search.ranking.base import ALL_MODES, RankingQuery, RankingStage
-from search.ranking.late_interaction import LateInteractionReranker
+from search.ranking.late_interaction import WEIGHT, LateInteractionReranker
 from search.ranking.rerank import Rerank
 from search.ranking.scored import ScoredPassage
 from search.searcher import Searcher
@@ -84,12 +85,12 @@ class LateInteraction(RankingStage):
         return reranker.rerank(query.text, items, DEPTH)
 
 
-def _product(languages: tuple[str, ...]) -> Callable[[Searcher], None]:
+def _product(languages: tuple[str, ...], weight: float = WEIGHT) -> Callable[[Searcher], None]:
     """The product's reranker (``VAKSAM_RERANK=late-interaction``, ``VAKSAM_RERANK_LANGUAGES``): the
     search's own encoder (ONNX int8 by default), after dedupe, no cache across questions."""
 
     def apply(searcher: Searcher) -> None:
-        stage = Rerank(LateInteractionReranker(searcher.encoder), depth=DEPTH, languages=languages)
+        stage = Rerank(LateInteractionReranker(searcher.encoder, weight), depth=DEPTH, languages=languages)
         searcher.pipeline = searcher.pipeline.replacing(stage)
 
     return apply
@@ -125,9 +126,15 @@ ENGLISH_ONLY: dict[str, Callable[[Searcher], None] | None] = {
     "late interaction, English questions (the default)": _product(("en",)),
 }
 
+# Since it reads English questions only, the weight no longer has Swedish questions to spare: the
+# default's .3 against heavier ones, each judged against the default (the first variant).
+ENGLISH_WEIGHTS: dict[str, Callable[[Searcher], None] | None] = {
+    f"late interaction, English questions, weight {w:g}": _product(("en",), w) for w in (WEIGHT, 0.6, 1.0, 2.0)
+}
+
 
 if __name__ == "__main__":
-    chosen = {"--probe": PROBE, "--english-only": ENGLISH_ONLY}
+    chosen = {"--probe": PROBE, "--english-only": ENGLISH_ONLY, "--english-weights": ENGLISH_WEIGHTS}
     flags = [a for a in sys.argv[1:] if a in chosen]
     sys.argv = [a for a in sys.argv if a not in chosen]
     main(chosen[flags[0]] if flags else VARIANTS, by_split=True)

@@ -1,6 +1,6 @@
 """Quality floors on held-out questions: ``eval/real_queries.jsonl``, ``eval/real_queries_2.jsonl``,
-``eval/real_queries_3.jsonl`` and ``eval/real_queries_english.jsonl``, written over the real corpus
-before any ranking was looked at
+``eval/real_queries_3.jsonl``, ``eval/real_queries_english.jsonl`` and
+``eval/real_queries_english_2.jsonl``, written over the real corpus before any ranking was looked at
 (eval/README.md), searched over the documents that answer them (the two PDFs, and every routine or
 regeringen.se page holding a gold string of any set) as ingest reads them.
 
@@ -24,13 +24,12 @@ QUESTIONS = ROOT / "eval" / "real_queries.jsonl"
 SECOND = ROOT / "eval" / "real_queries_2.jsonl"
 THIRD = ROOT / "eval" / "real_queries_3.jsonl"
 ENGLISH = ROOT / "eval" / "real_queries_english.jsonl"
-ENGLISH_FLOOR = 0.72  # measured .755 with the default reranker, .670 without it (hit@5 .90 / .775)
+ENGLISH_2 = ROOT / "eval" / "real_queries_english_2.jsonl"
 
 
 def _answering_files() -> list:
-    lines = [
-        line for path in (QUESTIONS, SECOND, THIRD, ENGLISH) for line in path.read_text(encoding="utf-8").splitlines()
-    ]
+    sets = (QUESTIONS, SECOND, THIRD, ENGLISH, ENGLISH_2)
+    lines = [line for path in sets for line in path.read_text(encoding="utf-8").splitlines()]
     golds = [fold_compact(g) for line in lines for g in json.loads(line)["gold"]]
     files = sorted(REAL.glob("*.pdf"))
     for path in sorted(REAL.rglob("*.md")):
@@ -62,11 +61,11 @@ def held_out_service(e5_encoder, tmp_path_factory):
 @pytest.mark.parametrize(
     ("questions", "mode", "mrr", "hit5"),
     [
-        # Measured on these documents (MRR@10 / hit@5, December 6, with all four sets' documents and the
+        # Measured on these documents (MRR@10 / hit@5, December 6, with all five sets' documents and the
         # default reranker, late interaction for English questions), the floors a little under. The first
-        # set: dense .662 / .80, hybrid .785 / .88. The second: dense .776 / .95, hybrid .852 / 1.0. The
-        # third: dense .715 / .84, hybrid .786 / .88. Each set's documents that join the index move the
-        # others' scores a little (the English set's took the third set's hybrid from .829 to .799).
+        # set: dense .652 / .80, hybrid .772 / .88. The second: dense .776 / .95, hybrid .856 / 1.0. The
+        # third: dense .702 / .84, hybrid .776 / .86. Each set's documents that join the index move the
+        # others' scores a little (the second English set's took the third set's hybrid from .786 to .776).
         (QUESTIONS, SearchMode.DENSE, 0.63, 0.76),
         (QUESTIONS, SearchMode.HYBRID, 0.75, 0.84),
         (SECOND, SearchMode.DENSE, 0.74, 0.92),
@@ -80,13 +79,21 @@ def test_held_out_questions_keep_their_floor(held_out_service, questions, mode, 
     assert_floor(held_out_service, questions, mode, mrr, hit5)
 
 
-def test_english_questions_gain_from_the_default_reranker(held_out_service):
+@pytest.mark.parametrize(
+    ("questions", "floor"),
+    [
+        (ENGLISH, 0.70),  # measured .725 with the default reranker, .652 without it
+        (ENGLISH_2, 0.60),  # measured .626 with it, .572 without it
+    ],
+    ids=["english", "english-2"],
+)
+def test_english_questions_gain_from_the_default_reranker(held_out_service, questions, floor):
     """Late interaction reads English questions by default because it paid for itself on questions
-    written to judge it (benchmarks/README.md); it must keep doing so on them."""
+    written to judge it, twice (benchmarks/README.md); it must keep doing so on them."""
     from api.evaluation import Variant, evaluate_queries
 
-    default = evaluate_queries(held_out_service, ENGLISH, variant=Variant("hybrid", SearchMode.HYBRID))
-    plain = evaluate_queries(held_out_service, ENGLISH, variant=Variant("no reranker", SearchMode.HYBRID, False))
+    default = evaluate_queries(held_out_service, questions, variant=Variant("hybrid", SearchMode.HYBRID))
+    plain = evaluate_queries(held_out_service, questions, variant=Variant("no reranker", SearchMode.HYBRID, False))
     print(default.render(), plain.render(), sep="\n")
     gain = default.metrics["mrr@10"] - plain.metrics["mrr@10"]
-    assert default.metrics["mrr@10"] >= ENGLISH_FLOOR and gain >= 0.04, (default.render(), plain.render())
+    assert default.metrics["mrr@10"] >= floor and gain >= 0.04, (default.render(), plain.render())
