@@ -30,6 +30,7 @@ from search.notices import build_notice
 from search.ranking import DENSE, LEXICAL, SENTENCES, RankingPipeline, RankingQuery, ScoredPassage, build_pipeline
 from search.ranking.dedupe import Deduplicate
 from search.ranking.fusion import Fuse
+from search.ranking.rerank import Rerank
 from search.recency import by_date, recency_prior
 from search.records import (
     DocumentRef,
@@ -273,7 +274,9 @@ class Searcher:
         documents: dict[str, dict] = {}
         passages: Counter[str] = Counter()  # the document facet counts passages, not documents
         if query:
-            for item in self.ranked(query, FACET_DEPTH, filters=filters):
+            stage = self.pipeline.stage("rerank")
+            reorders_only = isinstance(stage, Rerank) and stage.keeps_first(FACET_DEPTH)
+            for item in self.ranked(query, FACET_DEPTH, filters=filters, rerank=False if reorders_only else None):
                 p = item.passage
                 passages[p.document_id] += 1
                 documents.setdefault(

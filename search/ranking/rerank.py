@@ -67,6 +67,11 @@ class Rerank(RankingStage):
         """Whether this question goes to the reranker."""
         return not self.languages or question_language(question) in self.languages
 
+    def keeps_first(self, limit: int) -> bool:
+        """Whether the first ``limit`` passages are the same ones with or without it: it re-orders
+        only the first ``depth``, so what counts them and not their order (facets) can skip it."""
+        return self.depth <= limit
+
     def run(self, items: list[ScoredPassage], query: RankingQuery) -> list[ScoredPassage]:
         if not self.reads(query.text):
             return items

@@ -144,3 +144,64 @@ def test_late_interaction_is_the_default_and_reads_english_questions_only(tiny_e
     assert not stage.reads("Vilka kommuner utbildar skolpersonal mot våld?")
     every = build_pipeline(Settings(rerank_languages="", _env_file=None), None, reranker).stage("rerank")
     assert every is not None and every.reads("Vilka kommuner utbildar skolpersonal mot våld?")
+
+
+class _CountingEncoder:
+    """The tiny encoder, counting the batches of passages it encodes for token vectors."""
+
+    def __init__(self, encoder) -> None:
+        self.encoder = encoder
+        self.passage_batches = 0
+
+    def token_vectors(self, texts, *, passage=True):
+        self.passage_batches += passage
+        return self.encoder.token_vectors(texts, passage=passage)
+
+
+def test_late_interaction_reuses_the_scores_of_a_search_it_has_seen(tiny_encoder):
+    """The next page of an English question's hits costs no second encoding of its candidates."""
+    from search.ranking.late_interaction import LateInteractionReranker
+
+    counting = _CountingEncoder(tiny_encoder)
+    reranker = LateInteractionReranker(counting, cache_size=2)  # type: ignore[arg-type]
+    texts = ["trygghetsvandringar i alby", "julmarknaden i hallunda"]
+    first = reranker.maxsim("walks in alby", texts)
+    assert reranker.maxsim("walks in alby", texts) == first and counting.passage_batches == 1
+    reranker.maxsim("walks in alby", texts[::-1])  # another batch: int8 numbers may differ, so encoded again
+    reranker.maxsim("markets", texts)
+    assert counting.passage_batches == 3
+    reranker.maxsim("walks in alby", texts)  # the oldest of three searches left the cache of two
+    assert counting.passage_batches == 4
+
+
+def test_facets_skip_a_reranker_that_only_reorders_what_they_count(service, tmp_path):
+    """Facets count the best passages, not their order: a reranker that re-orders fewer of them
+    cannot change the counts, so an English question does not pay for it twice on the search page."""
+    from search.ranking.rerank import Rerank
+    from search.searcher import FACET_DEPTH
+
+    class Counting(ByLength):
+        calls = 0
+
+        def scores(self, query, items):
+            Counting.calls += 1
+            return super().scores(query, items)
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for name, text in [
+        ("alby.txt", "Trygghetsvandringar i Alby är en del av våldsprevention i Botkyrka."),
+        ("mvp.txt", "MVP i skolan är våldsprevention som hela skolan arbetar med."),
+        ("hallunda.txt", "Julmarknaden i Hallunda lockade cirka 500 besökare."),
+    ]:
+        (corpus / name).write_text(text, encoding="utf-8")
+    service.ingest([corpus], progress=False)
+    searcher = service.searcher
+    plain = searcher.facets("våldsprevention")
+    searcher.pipeline = searcher.pipeline.replacing(Rerank(Counting(), depth=FACET_DEPTH, languages=()))
+    assert searcher.facets("våldsprevention") == plain and Counting.calls == 0
+    searcher.search("våldsprevention")
+    assert Counting.calls == 1
+    searcher.pipeline = searcher.pipeline.replacing(Rerank(Counting(), depth=FACET_DEPTH + 1, languages=()))
+    searcher.facets("våldsprevention")  # it could move a passage into the first FACET_DEPTH: it runs
+    assert Counting.calls == 2

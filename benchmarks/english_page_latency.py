@@ -1,0 +1,77 @@
+"""What an English question costs the search page: ``/search`` and ``/facets`` at once (as
+``api/static/app.js`` asks them), then the next page of hits, before and after facets skipped a
+reranker that only re-orders what they count and late interaction remembered its scores.
+
+"Before" is the same code with both turned off (the reranker's cache emptied after every search,
+facets running the reranker), so the two alternate question by question over one service; the
+order within each pair alternates too. Reports medians and their ratio.
+
+    VAKSAM_QDRANT_PATH=/tmp/real .venv/bin/python -m benchmarks.english_page_latency \\
+        --queries eval/real_queries_english_2.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from api.evaluation import load_queries
+from api.service import VaksamService
+from search.ranking.rerank import Rerank
+from search.settings import Settings
+
+
+def page(service: VaksamService, pool: ThreadPoolExecutor, query: str) -> tuple[float, float]:
+    """Milliseconds for the first page (search and facets at once) and for the next page."""
+    started = time.perf_counter()
+    hits = pool.submit(service.search, query, limit=10)
+    facets = pool.submit(service.facets, query)
+    hits.result(), facets.result()
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    service.search(query, limit=10, offset=10)
+    return first * 1000, (time.perf_counter() - started) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=Path, required=True)
+    args = parser.parse_args()
+    service = VaksamService(Settings())
+    reranker = service.reranker
+    if reranker is None or not hasattr(reranker, "_cache"):
+        raise SystemExit("needs VAKSAM_RERANK=late-interaction (the default)")
+    size = reranker._cache_size
+    results: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
+
+    def run(label: str, query: str) -> None:
+        before = label == "before"
+        Rerank.keeps_first = (lambda self, limit: False) if before else original  # type: ignore[method-assign]
+        reranker._cache_size = 0 if before else size
+        reranker._cache.clear()
+        results[label].append(page(service, pool, query))
+
+    original = Rerank.keeps_first
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        questions = [q["query"] for q in load_queries(args.queries)]
+        service.search(questions[0])  # load the model, the index and langdetect
+        for i, query in enumerate(questions):
+            for label in ("before", "after") if i % 2 == 0 else ("after", "before"):
+                run(label, query)
+    Rerank.keeps_first = original  # type: ignore[method-assign]
+    print(f"{len(questions)} questions, medians in ms")
+    print("| code | first page (search and facets at once) | next page |")
+    print("| --- | --- | --- |")
+    medians = {k: [statistics.median(x[j] for x in v) for j in (0, 1)] for k, v in results.items()}
+    for label, (first, following) in medians.items():
+        print(f"| {label} | {first:.1f} | {following:.1f} |")
+    ratio = [medians["after"][j] / medians["before"][j] for j in (0, 1)]
+    print(f"| after / before | x{ratio[0]:.2f} | x{ratio[1]:.2f} |")
+    service.close()
+
+
+if __name__ == "__main__":
+    main()
