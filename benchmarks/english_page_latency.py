@@ -1,10 +1,12 @@
 """What an English question costs the search page: ``/search`` and ``/facets`` at once (as
 ``api/static/app.js`` asks them), then the next page of hits, before and after facets skipped a
-reranker that only re-orders what they count and late interaction remembered its scores.
+reranker that only re-orders what they count, late interaction remembered its scores and encoded
+one passage a batch.
 
-"Before" is the same code with both turned off (the reranker's cache emptied after every search,
-facets running the reranker), so the two alternate question by question over one service; the
-order within each pair alternates too. Reports medians and their ratio.
+"Before" is the same code with all three turned off (the reranker's cache emptied after every
+search, facets running the reranker, eight passages a batch for the token vectors), so the two
+alternate question by question over one service; the order within each pair alternates too.
+Reports medians and their ratio.
 
     VAKSAM_QDRANT_PATH=/tmp/real .venv/bin/python -m benchmarks.english_page_latency \\
         --queries eval/real_queries_english_2.jsonl
@@ -44,13 +46,14 @@ def main() -> None:
     reranker = service.reranker
     if reranker is None or not hasattr(reranker, "_cache"):
         raise SystemExit("needs VAKSAM_RERANK=late-interaction (the default)")
-    size = reranker._cache_size
+    size, batch = reranker._cache_size, reranker.batch_size
     results: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
 
     def run(label: str, query: str) -> None:
         before = label == "before"
         Rerank.keeps_first = (lambda self, limit: False) if before else original  # type: ignore[method-assign]
         reranker._cache_size = 0 if before else size
+        reranker.batch_size = 8 if before else batch
         reranker._cache.clear()
         results[label].append(page(service, pool, query))
 

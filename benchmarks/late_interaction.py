@@ -17,7 +17,7 @@ The probe (``--probe``) runs it before dedupe over PyTorch fp32 token vectors, e
 once per run; without it the product's stage is judged, and with ``--english-only`` the product's stage
 for the questions langdetect finds English (``VAKSAM_RERANK_LANGUAGES=en``). The weights (.3 and .6)
 were fixed before the run; ``--english-weights`` judges heavier ones for English questions against
-the default's .3.
+the default's .3, and ``--english-batches`` one passage a batch against eight.
 SweQuAD-MC is reported by split: training (the tuning split) apart from dev and test (judging). Takes
 ``priors.py``'s arguments; the results are in benchmarks/README.md ("Late interaction over e5's token
 vectors")::
@@ -40,7 +40,7 @@ from benchmarks.priors import before_dedupe, main
 from search.embedding.encoder import Encoder
 from search.modes import EncoderBackend
 from search.ranking.base import ALL_MODES, RankingQuery, RankingStage
-from search.ranking.late_interaction import WEIGHT, LateInteractionReranker
+from search.ranking.late_interaction import BATCH_SIZE, WEIGHT, LateInteractionReranker
 from search.ranking.rerank import Rerank
 from search.ranking.scored import ScoredPassage
 from search.searcher import Searcher
@@ -57,12 +57,14 @@ class CachedTokenVectors:
         self.encoder = Encoder.load(Settings(encoder_backend=EncoderBackend.TORCH))
         self.passages: dict[str, np.ndarray] = {}
 
-    def token_vectors(self, texts: Sequence[str], *, passage: bool = True) -> list[np.ndarray]:
+    def token_vectors(
+        self, texts: Sequence[str], *, passage: bool = True, batch_size: int | None = None
+    ) -> list[np.ndarray]:
         if not passage:
             return self.encoder.token_vectors(texts, passage=False)
         new = [text for text in dict.fromkeys(texts) if text not in self.passages]
         if new:
-            self.passages.update(zip(new, self.encoder.token_vectors(new), strict=True))
+            self.passages.update(zip(new, self.encoder.token_vectors(new, batch_size=batch_size), strict=True))
         return [self.passages[text] for text in texts]
 
 
@@ -85,12 +87,15 @@ class LateInteraction(RankingStage):
         return reranker.rerank(query.text, items, DEPTH)
 
 
-def _product(languages: tuple[str, ...], weight: float = WEIGHT) -> Callable[[Searcher], None]:
+def _product(
+    languages: tuple[str, ...], weight: float = WEIGHT, batch_size: int = BATCH_SIZE
+) -> Callable[[Searcher], None]:
     """The product's reranker (``VAKSAM_RERANK=late-interaction``, ``VAKSAM_RERANK_LANGUAGES``): the
     search's own encoder (ONNX int8 by default), after dedupe, no cache across questions."""
 
     def apply(searcher: Searcher) -> None:
-        stage = Rerank(LateInteractionReranker(searcher.encoder, weight), depth=DEPTH, languages=languages)
+        reranker = LateInteractionReranker(searcher.encoder, weight, cache_size=0, batch_size=batch_size)
+        stage = Rerank(reranker, depth=DEPTH, languages=languages)
         searcher.pipeline = searcher.pipeline.replacing(stage)
 
     return apply
@@ -132,9 +137,20 @@ ENGLISH_WEIGHTS: dict[str, Callable[[Searcher], None] | None] = {
     f"late interaction, English questions, weight {w:g}": _product(("en",), w) for w in (WEIGHT, 0.6, 1.0, 2.0)
 }
 
+# int8 activations are quantized per batch, so the batch shows in the numbers: one passage at a time
+# pads nothing and gives each passage the same vectors whatever it is searched with.
+ENGLISH_BATCHES: dict[str, Callable[[Searcher], None] | None] = {
+    f"late interaction, English questions, {n} passages a batch": _product(("en",), batch_size=n) for n in (8, 1)
+}
+
 
 if __name__ == "__main__":
-    chosen = {"--probe": PROBE, "--english-only": ENGLISH_ONLY, "--english-weights": ENGLISH_WEIGHTS}
+    chosen = {
+        "--probe": PROBE,
+        "--english-only": ENGLISH_ONLY,
+        "--english-weights": ENGLISH_WEIGHTS,
+        "--english-batches": ENGLISH_BATCHES,
+    }
     flags = [a for a in sys.argv[1:] if a in chosen]
     sys.argv = [a for a in sys.argv if a not in chosen]
     main(chosen[flags[0]] if flags else VARIANTS, by_split=True)

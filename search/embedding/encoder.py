@@ -119,23 +119,27 @@ class Encoder:
                 self._cache.popitem(last=False)
         return vector
 
-    def token_vectors(self, texts: Sequence[str], *, passage: bool = True) -> list[np.ndarray]:
+    def token_vectors(
+        self, texts: Sequence[str], *, passage: bool = True, batch_size: int | None = None
+    ) -> list[np.ndarray]:
         """Unit-length contextual vectors of each text's own tokens, for late interaction: the
-        prompt and the start and end marks are left out (an empty text keeps them all)."""
+        prompt and the start and end marks are left out (an empty text keeps them all).
+        ``batch_size`` defaults to the encoder's."""
         name = self._passage_prompt if passage else self._query_prompt
         if not texts:
             return []
+        batch = batch_size or self.batch_size
         if self.backend == EncoderBackend.TORCH:
             found = self.model.encode(
                 list(texts),
                 prompt_name=name,
                 output_value="token_embeddings",
-                batch_size=self.batch_size,
+                batch_size=batch,
                 show_progress_bar=False,
             )
             found = [t.float().numpy() for t in found]
         else:
-            found = self.model.token_embeddings(list(texts), prompt_name=name, batch_size=self.batch_size)
+            found = self.model.token_embeddings(list(texts), prompt_name=name, batch_size=batch)
         skip = self._leading_tokens(name)
         out = []
         for tokens in found:

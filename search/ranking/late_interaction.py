@@ -7,11 +7,11 @@ are the ones e5 mean-pools into its passage vector, so no second model is needed
 candidates gains ``weight`` times its MaxSim, min-max scaled over them, on top of its fused score.
 English questions over Swedish text are where it pays: +.089 MRR@10 on 40 English questions over the
 real corpus and +.057 on SweQuAD-MC asked in English (p < .01 and .01); Swedish questions change
-little either way, and encoding the candidates at query time costs x17 to x25 a search's latency, so
-it reads only the questions langdetect finds English (``VAKSAM_RERANK_LANGUAGES`` says otherwise;
-benchmarks/README.md, "Late interaction over e5's token vectors"). The same question over the same
-candidates (the next page of hits, a repeated search) reuses its MaxSim scores from a small cache
-instead of encoding the passages again.
+little either way, and encoding the candidates at query time costs over ten times a search's latency
+(one passage a batch, so nothing is padded), so it reads only the questions langdetect finds English
+(``VAKSAM_RERANK_LANGUAGES`` says otherwise; benchmarks/README.md, "Late interaction over e5's token
+vectors"). The same question over the same candidates (the next page of hits, a repeated search)
+reuses its MaxSim scores from a small cache instead of encoding the passages again.
 
 Usage::
 
@@ -32,23 +32,27 @@ from search.ranking.scored import ScoredPassage
 
 WEIGHT = 0.3
 CACHE_SIZE = 256  # searches remembered: a key holds the candidates' texts, about 10 kB each
+BATCH_SIZE = 1  # one passage a batch pads nothing: x0.74 the time of eight (benchmarks/README.md)
 
 
 class LateInteractionReranker(Reranker):
     name = "late-interaction"
     languages = frozenset({"en"})
 
-    def __init__(self, encoder: Encoder, weight: float = WEIGHT, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(
+        self, encoder: Encoder, weight: float = WEIGHT, cache_size: int = CACHE_SIZE, batch_size: int = BATCH_SIZE
+    ) -> None:
         self.encoder = encoder
         self.weight = weight
+        self.batch_size = batch_size
         self._cache: OrderedDict[tuple[str, tuple[str, ...]], list[float]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
     def maxsim(self, query: str, texts: Sequence[str]) -> list[float]:
         """Each text's mean, over the question's tokens, of the best cosine with one of its tokens.
-        Cached by question and texts, in order: int8 activations are quantized per batch, so only
-        the same batch gives the same numbers, and a page reached later ranks as the first did."""
+        Cached by question and texts in order, so a page reached later ranks as the first did even
+        with several passages a batch (int8 activations are quantized per batch)."""
         key = (query, tuple(texts))
         with self._lock:
             hit = self._cache.get(key)
@@ -56,7 +60,8 @@ class LateInteractionReranker(Reranker):
                 self._cache.move_to_end(key)
                 return hit
         question = self.encoder.token_vectors([query], passage=False)[0]
-        found = [float((question @ tokens.T).max(axis=1).mean()) for tokens in self.encoder.token_vectors(texts)]
+        passages = self.encoder.token_vectors(texts, batch_size=self.batch_size)
+        found = [float((question @ tokens.T).max(axis=1).mean()) for tokens in passages]
         with self._lock:
             self._cache[key] = found
             if len(self._cache) > self._cache_size:

@@ -93,3 +93,14 @@ def test_token_vectors_are_a_texts_own_tokens_on_every_backend(encoders):
         assert np.min(np.sum(found[0] * reference[0], axis=1)) > (0.9999 if backend is EncoderBackend.ONNX else 0.95)
     assert torch_encoder.token_vectors([]) == []
     assert len(torch_encoder.token_vectors([""])[0]) > 0  # nothing of its own: the marks stand in
+
+
+def test_token_vectors_one_text_a_batch_are_each_texts_own(encoders):
+    """One text a batch pads nothing: the same rows, and on int8 the same numbers whatever the text
+    is encoded with (its activations are quantized on its own)."""
+    int8 = encoders[EncoderBackend.ONNX_INT8]
+    batched = int8.token_vectors(TEXTS)
+    alone = int8.token_vectors(TEXTS, batch_size=1)
+    assert [t.shape for t in alone] == [t.shape for t in batched]
+    assert np.min(np.sum(alone[0] * batched[0], axis=1)) > 0.95
+    assert np.array_equal(int8.token_vectors(TEXTS[::-1], batch_size=1)[-1], alone[0])

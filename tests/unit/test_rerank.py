@@ -153,9 +153,9 @@ class _CountingEncoder:
         self.encoder = encoder
         self.passage_batches = 0
 
-    def token_vectors(self, texts, *, passage=True):
+    def token_vectors(self, texts, *, passage=True, batch_size=None):
         self.passage_batches += passage
-        return self.encoder.token_vectors(texts, passage=passage)
+        return self.encoder.token_vectors(texts, passage=passage, batch_size=batch_size)
 
 
 def test_late_interaction_reuses_the_scores_of_a_search_it_has_seen(tiny_encoder):
