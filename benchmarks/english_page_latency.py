@@ -3,9 +3,9 @@
 reranker that only re-orders what they count, late interaction remembered its scores and encoded
 one passage a batch.
 
-"Before" is the same code with all three turned off (the reranker's cache emptied after every
-search, facets running the reranker, eight passages a batch for the token vectors), so the two
-alternate question by question over one service; the order within each pair alternates too.
+"Before" is the same code with all three turned off (no cache, facets running the reranker,
+eight passages a batch for the token vectors), swapped into the same service's pipeline, so the two
+alternate question by question; the order within each pair alternates too.
 Reports medians and their ratio.
 
     VAKSAM_QDRANT_PATH=/tmp/real .venv/bin/python -m benchmarks.english_page_latency \\
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from api.evaluation import load_queries
 from api.service import VaksamService
+from search.ranking.late_interaction import LateInteractionReranker
 from search.ranking.rerank import Rerank
 from search.settings import Settings
 
@@ -38,33 +39,38 @@ def page(service: VaksamService, pool: ThreadPoolExecutor, query: str) -> tuple[
     return first * 1000, (time.perf_counter() - started) * 1000
 
 
+class _EveryCall(Rerank):
+    """The stage as it was: facets ran it too."""
+
+    def keeps_first(self, limit: int) -> bool:  # noqa: ARG002 - the signature it replaces
+        return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=Path, required=True)
     args = parser.parse_args()
     service = VaksamService(Settings())
-    reranker = service.reranker
-    if reranker is None or not hasattr(reranker, "_cache"):
+    searcher = service.searcher
+    stage = searcher.pipeline.stage("rerank")
+    if not (isinstance(stage, Rerank) and isinstance(stage.reranker, LateInteractionReranker)):
         raise SystemExit("needs VAKSAM_RERANK=late-interaction (the default)")
-    size, batch = reranker._cache_size, reranker.batch_size
+
+    def fresh(label: str) -> Rerank:
+        """A new stage for each question, so the cache holds no earlier search."""
+        if label == "before":
+            reranker = LateInteractionReranker(service.encoder, cache_size=0, batch_size=8)
+            return _EveryCall(reranker, stage.depth, stage.languages)
+        return Rerank(LateInteractionReranker(service.encoder), stage.depth, stage.languages)
+
     results: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
-
-    def run(label: str, query: str) -> None:
-        before = label == "before"
-        Rerank.keeps_first = (lambda self, limit: False) if before else original  # type: ignore[method-assign]
-        reranker._cache_size = 0 if before else size
-        reranker.batch_size = 8 if before else batch
-        reranker._cache.clear()
-        results[label].append(page(service, pool, query))
-
-    original = Rerank.keeps_first
     with ThreadPoolExecutor(max_workers=2) as pool:
         questions = [q["query"] for q in load_queries(args.queries)]
         service.search(questions[0])  # load the model, the index and langdetect
         for i, query in enumerate(questions):
             for label in ("before", "after") if i % 2 == 0 else ("after", "before"):
-                run(label, query)
-    Rerank.keeps_first = original  # type: ignore[method-assign]
+                searcher.pipeline = searcher.pipeline.replacing(fresh(label))
+                results[label].append(page(service, pool, query))
     print(f"{len(questions)} questions, medians in ms")
     print("| code | first page (search and facets at once) | next page |")
     print("| --- | --- | --- |")

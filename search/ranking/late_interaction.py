@@ -21,9 +21,8 @@ Usage::
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
+from functools import lru_cache
 
 from search.embedding.encoder import Encoder
 from search.ranking.fusion import minmax
@@ -45,28 +44,18 @@ class LateInteractionReranker(Reranker):
         self.encoder = encoder
         self.weight = weight
         self.batch_size = batch_size
-        self._cache: OrderedDict[tuple[str, tuple[str, ...]], list[float]] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
+        self._cached_maxsim = lru_cache(maxsize=cache_size)(self._maxsim)
 
     def maxsim(self, query: str, texts: Sequence[str]) -> list[float]:
         """Each text's mean, over the question's tokens, of the best cosine with one of its tokens.
         Cached by question and texts in order, so a page reached later ranks as the first did even
         with several passages a batch (int8 activations are quantized per batch)."""
-        key = (query, tuple(texts))
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
+        return list(self._cached_maxsim(query, tuple(texts)))
+
+    def _maxsim(self, query: str, texts: tuple[str, ...]) -> tuple[float, ...]:
         question = self.encoder.token_vectors([query], passage=False)[0]
         passages = self.encoder.token_vectors(texts, batch_size=self.batch_size)
-        found = [float((question @ tokens.T).max(axis=1).mean()) for tokens in passages]
-        with self._lock:
-            self._cache[key] = found
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return found
+        return tuple(float((question @ tokens.T).max(axis=1).mean()) for tokens in passages)
 
     def scores(self, query: str, items: Sequence[ScoredPassage]) -> list[float]:
         scaled = minmax(self.maxsim(query, [item.passage.text for item in items]))
