@@ -103,13 +103,15 @@ VARIANTS: dict[str, Callable[[Searcher], None] | None] = {
 
 @contextmanager
 def variant(searcher: Searcher, change: Callable[[Searcher], None] | None):
-    saved = (searcher.pipeline, searcher.expander.typos, searcher.candidates, searcher.encoder)
+    saved = (searcher.pipeline, searcher.expander.typos, searcher.candidates, searcher.encoder, searcher.sparse_encoder)
     if change is not None:
         change(searcher)
     try:
         yield searcher
     finally:
-        searcher.pipeline, searcher.expander.typos, searcher.candidates, searcher.encoder = saved
+        (searcher.pipeline, searcher.expander.typos, searcher.candidates, searcher.encoder, searcher.sparse_encoder) = (
+            saved
+        )
 
 
 def _reranked(model: Path, depth: int = 20) -> Callable[[Searcher], None]:
