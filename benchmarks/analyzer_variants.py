@@ -30,13 +30,15 @@ of a question's compound parts")::
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
+from typing import TypeVar
 from unittest import mock
 
-from api.evaluation import EvalReport, evaluate_beir, evaluate_queries, sign_flip_p
+from api.evaluation import EvalReport, evaluate_beir, evaluate_queries, paired_p
 from api.service import VaksamService
 from api.settings import ApiSettings
 from benchmarks.priors import _split
@@ -45,6 +47,7 @@ from search.lexical.hunspell import CompoundLexicon
 from search.text import fold
 
 METRICS = ("mrr@10", "hit@5", "ndcg@10")
+T = TypeVar("T")
 # Shorter stems ending in "ing" are rarely nouns made from a verb ("ting", "kring", "omkring").
 MIN_NOMINAL = 7
 
@@ -100,61 +103,55 @@ def analyzer_variant(name: str | None) -> Iterator[None]:
         yield
 
 
-def _service(index: Path | None) -> VaksamService:
-    return VaksamService(ApiSettings(**({"qdrant_path": index} if index is not None else {})))
+def _with_service(variant: str | None, index: Path | None, work: Callable[[VaksamService], T]) -> T:
+    """``work`` done by a service over ``index`` (the configured one when None) with ``variant``'s analyzer."""
+    with analyzer_variant(variant):
+        service = VaksamService(ApiSettings(**({"qdrant_path": index} if index is not None else {})))
+        try:
+            return work(service)
+        finally:
+            service.close()
 
 
-def _scores(report: EvalReport, metric: str, ids: set[str] | None = None) -> list[float]:
-    return [d.metrics[metric] for d in report.details if ids is None or d.id in ids]
+def _only(report: EvalReport, ids: set[str] | None) -> EvalReport:
+    return report if ids is None else dataclasses.replace(report, details=[d for d in report.details if d.id in ids])
 
 
 def _row(name: str, base: EvalReport, variant: EvalReport, ids: set[str] | None = None) -> str:
-    if [d.id for d in base.details] != [d.id for d in variant.details]:
-        raise ValueError(f"{name}: the two runs asked different questions")
+    base, variant = _only(base, ids), _only(variant, ids)
     cells = []
     for metric in METRICS:
         if metric not in base.details[0].metrics:
             cells.append("")
             continue
-        a, b = _scores(base, metric, ids), _scores(variant, metric, ids)
-        mean_a, mean_b = sum(a) / len(a), sum(b) / len(b)
-        star = " *" if (p := sign_flip_p(a, b)) < 0.05 else ""
+        p = paired_p(variant, base, metric)
+        if p is None:
+            raise ValueError(f"{name}: the two runs asked different questions")
+        mean_a, mean_b = (sum(d.metrics[metric] for d in r.details) / len(r.details) for r in (base, variant))
+        star = " *" if p < 0.05 else ""
         cells.append(f"{mean_a:.3f} -> {mean_b:.3f} ({mean_b - mean_a:+.3f}, p {p:.2f}){star}")
-    return f"| {name} ({len(_scores(base, METRICS[0], ids))}) | " + " | ".join(cells) + " |"
+    return f"| {name} ({len(base.details)}) | " + " | ".join(cells) + " |"
 
 
 def ingest(variant: str, index: Path, paths: list[Path]) -> None:
-    with analyzer_variant(variant):
-        service = _service(index)
-        try:
-            print(service.ingest(paths, progress=False).render())
-        finally:
-            service.close()
+    print(_with_service(variant, index, lambda service: service.ingest(paths, progress=False)).render())
 
 
 def judge(variant: str, pairs: list[list[Path]], files: list[list[Path]], beir: Path | None) -> None:
     rows = ["| set | MRR@10 | hit@5 | nDCG@10 |", "| --- | --- | --- | --- |"]
     for (production, changed), paths in zip(pairs, files, strict=True):
-        reports: dict[str | None, list[EvalReport]] = {}
-        for name, index in ((None, production), (variant, changed)):
-            with analyzer_variant(name):
-                service = _service(index)
-                try:
-                    reports[name] = [evaluate_queries(service, path) for path in paths]
-                finally:
-                    service.close()
+        reports = {
+            name: _with_service(name, index, lambda service, paths=paths: [evaluate_queries(service, p) for p in paths])
+            for name, index in ((None, production), (variant, changed))
+        }
         for path, base, new in zip(paths, reports[None], reports[variant], strict=True):
             rows.append(_row(path.name, base, new))
             print(rows[-1], flush=True)
     if beir is not None:
-        runs: dict[str | None, EvalReport] = {}
-        for name in (None, variant):
-            with analyzer_variant(name):
-                service = _service(None)
-                try:
-                    runs[name] = evaluate_beir(service, beir, progress=False)[0]
-                finally:
-                    service.close()
+        runs = {
+            name: _with_service(name, None, lambda service: evaluate_beir(service, beir, progress=False)[0])
+            for name in (None, variant)
+        }
         splits = _split(beir)
         tuning = {q for q, split in splits.items() if split == "training"}
         rows.append(_row("SweQuAD-MC training (tuning)", runs[None], runs[variant], tuning))

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from benchmarks.priors import main
+from search.lexical.analyzer import WORD
 from search.lexical.sparse import SparseEncoder, SparseVector, term_id
 from search.searcher import Searcher
 
@@ -34,15 +35,15 @@ class WeightedQueryEncoder(SparseEncoder):
     """Production's passages; a question's terms weighted by their place in the word they come from."""
 
     def __init__(self, base: SparseEncoder, part_weight: float | None) -> None:
-        super().__init__(base.analyzer, k1=base.k1, b=base.b, avg_terms=base.avg_terms)
-        self.context_weight = base.context_weight
+        super().__init__(
+            base.analyzer, k1=base.k1, b=base.b, avg_terms=base.avg_terms, context_weight=base.context_weight
+        )
         self.part_weight = part_weight  # None: a word's terms share its weight of 1
 
     def encode_query(self, text: str) -> SparseVector:
-        analyzer = self.analyzer
         weights: dict[int, float] = {}
-        for word in analyzer._folded_words(text):
-            terms = analyzer._word_terms(word)
+        for word in WORD.findall(text):
+            terms = self.analyzer.terms(word)
             for i, term in enumerate(terms):
                 if self.part_weight is None:
                     weight = 1.0 / len(terms)
