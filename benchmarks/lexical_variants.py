@@ -106,17 +106,21 @@ ANALYZERS = {"derivations": DerivationAnalyzer, "written-stems": WrittenStemAnal
 BM25 = "bm25="
 
 
+def bm25_parameters(spec: str) -> tuple[float, float] | None:
+    """``bm25=K1,B`` read as (k1, b); None when ``spec`` is not that form with k1 > 0 and 0 <= b <= 1."""
+    if not spec.startswith(BM25):
+        return None
+    try:
+        k1, b = (float(part) for part in spec.removeprefix(BM25).split(","))
+    except ValueError:
+        return None
+    return (k1, b) if k1 > 0 and 0 <= b <= 1 else None
+
+
 def variant_name(spec: str) -> str:
-    """``spec`` checked: an analyzer's name or ``bm25=K1,B`` with k1 > 0 and 0 <= b <= 1."""
-    if spec in ANALYZERS:
+    """``spec`` checked: an analyzer's name or ``bm25=K1,B``."""
+    if spec in ANALYZERS or bm25_parameters(spec) is not None:
         return spec
-    if spec.startswith(BM25):
-        try:
-            k1, b = (float(part) for part in spec.removeprefix(BM25).split(","))
-        except ValueError:
-            k1 = b = -1.0
-        if k1 > 0 and 0 <= b <= 1:
-            return spec
     valid = ", ".join(sorted(ANALYZERS))
     raise argparse.ArgumentTypeError(f"unknown variant {spec!r}: give one of {valid} or bm25=K1,B (e.g. bm25=0.9,0.4)")
 
@@ -129,11 +133,11 @@ def bm25_name(k1: float, b: float) -> str:
 def index_variant(name: str | None) -> Iterator[None]:
     """The variant ``name`` in force (production when None): an analyzer replaces
     ``SwedishAnalyzer.default``, BM25's parameters replace the sparse encoder's defaults."""
+    bm25 = bm25_parameters(name) if name is not None else None
     if name is None:
         yield
-    elif name.startswith(BM25):
-        k1, b = (float(part) for part in name.removeprefix(BM25).split(","))
-        with mock.patch.dict(SparseEncoder.__init__.__kwdefaults__, {"k1": k1, "b": b}):
+    elif bm25 is not None:
+        with mock.patch.dict(SparseEncoder.__init__.__kwdefaults__, dict(zip(("k1", "b"), bm25, strict=True))):
             yield
     else:
         analyzer = ANALYZERS[name](CompoundLexicon.default())
@@ -152,11 +156,11 @@ def embedding_cache(path: Path | None) -> Iterator[None]:
     encode = Encoder.encode_passages
 
     def cached(self: Encoder, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return encode(self, texts)
         missing = list(dict.fromkeys(t for t in texts if t not in vectors))
         if missing:
             vectors.update(zip(missing, encode(self, missing), strict=True))
-        if not texts:
-            return encode(self, texts)
         return np.stack([vectors[t] for t in texts])
 
     try:
@@ -182,15 +186,16 @@ def _only(report: EvalReport, ids: set[str] | None) -> EvalReport:
 
 def _row(name: str, base: EvalReport, variant: EvalReport, ids: set[str] | None = None) -> str:
     base, variant = _only(base, ids), _only(variant, ids)
+    before, after = _means(base), _means(variant)
     cells = []
     for metric in METRICS:
-        if metric not in base.details[0].metrics:
+        if metric not in before:
             cells.append("")
             continue
         p = paired_p(variant, base, metric)
         if p is None:
             raise ValueError(f"{name}: the two runs asked different questions")
-        mean_a, mean_b = (sum(d.metrics[metric] for d in r.details) / len(r.details) for r in (base, variant))
+        mean_a, mean_b = before[metric], after[metric]
         star = " *" if p < 0.05 else ""
         cells.append(f"{mean_a:.3f} -> {mean_b:.3f} ({mean_b - mean_a:+.3f}, p {p:.2f}){star}")
     return f"| {name} ({len(base.details)}) | " + " | ".join(cells) + " |"
@@ -212,11 +217,17 @@ def judge(variant: str, pairs: list[list[Path]], files: list[list[Path]], beir: 
             print(rows[-1], flush=True)
     if beir is not None:
         runs = {name: _beir_run(name, beir) for name in (None, variant)}
-        splits = _split(beir)
-        tuning = {q for q, split in splits.items() if split == "training"}
+        tuning, held_out = _tuning_split(beir)
         rows.append(_row("SweQuAD-MC training (tuning)", runs[None], runs[variant], tuning))
-        rows.append(_row("SweQuAD-MC dev + test", runs[None], runs[variant], set(splits) - tuning))
+        rows.append(_row("SweQuAD-MC dev + test", runs[None], runs[variant], held_out))
     print("\n".join(rows))
+
+
+def _tuning_split(beir: Path) -> tuple[set[str], set[str]]:
+    """SweQuAD-MC's question ids: the training split (tuning), then dev and test (held out)."""
+    splits = _split(beir)
+    tuning = {q for q, split in splits.items() if split == "training"}
+    return tuning, set(splits) - tuning
 
 
 def _beir_run(variant: str | None, beir: Path) -> EvalReport:
@@ -231,7 +242,7 @@ def _means(report: EvalReport) -> dict[str, float]:
 def tune(beir: Path, k1s: list[float], bs: list[float]) -> None:
     """BM25's grid searched on SweQuAD-MC's training split only; the best point by MRR@10 is the
     one to index the held-out corpora with (ties: nDCG@10, then production's point)."""
-    tuning = {q for q, split in _split(beir).items() if split == "training"}
+    tuning, _ = _tuning_split(beir)
     defaults = SparseEncoder.__init__.__kwdefaults__
     production = bm25_name(defaults["k1"], defaults["b"])
     rows = ["| k1 | b | MRR@10 | nDCG@10 |", "| --- | --- | --- | --- |"]
@@ -269,10 +280,9 @@ def main() -> None:
     if args.command == "judge" and len(args.pair) != len(args.queries):
         parser.error("give one --queries list after each --pair")
     if args.command == "tune":
-        try:
-            [variant_name(bm25_name(k1, b)) for k1, b in product(args.k1, args.b)]
-        except argparse.ArgumentTypeError as error:
-            parser.error(str(error))
+        for k1, b in product(args.k1, args.b):
+            if bm25_parameters(bm25_name(k1, b)) is None:
+                parser.error(f"k1 must be above 0 and b between 0 and 1, not k1 {k1:g}, b {b:g}")
     with embedding_cache(args.embedding_cache):
         if args.command == "ingest":
             ingest(args.variant, args.index, args.paths)
