@@ -532,20 +532,26 @@ def keys_revoke(name: Annotated[str, typer.Option("--name", help="The key's name
 
 
 @app.command()
-def model() -> None:
+def model(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Materialise the embedding model (converted once, then cached; exported to ONNX for the
-    onnx backends) and print where it is and what runs it."""
+    onnx backends) and print where it is, what runs it on this CPU and how close int8 comes to fp32."""
     from search.embedding.encoder import Encoder
     from search.embedding.onnx_model import OnnxExportError
     from search.embedding.resolve import resolve_model
 
     settings = get_settings()
     try:
-        typer.echo(resolve_model(settings.embedding_model, settings.model_dir))
+        path = resolve_model(settings.embedding_model, settings.model_dir)
         encoder = Encoder.load(settings)
     except (ModelNotAvailableError, OnnxExportError) as exc:
         _fail(str(exc))
+    if as_json:
+        _print_json({"path": str(path), "dimension": encoder.dimension, **encoder.runtime.as_dict()})
+        return
+    typer.echo(path)
     typer.echo(f"backend: {encoder.backend.value}, dimension {encoder.dimension}")
+    for line in encoder.runtime.lines():
+        typer.echo(line)
 
 
 @app.command("eval")

@@ -80,6 +80,32 @@ class SimilarResult(BaseModel):
     hits: list[Hit] = Field(description="Passages of other documents, most similar first.")
 
 
+class CpuHealth(BaseModel):
+    model: str
+    machine: str
+    flags: list[str] = Field(
+        description="The flags that choose ONNX Runtime's int8 kernel, as /proc/cpuinfo names them."
+    )
+    vnni: bool
+    avx512: bool
+    int8_kernel: str = Field(description="How int8 products are summed on this CPU.")
+
+
+class EncoderHealth(BaseModel):
+    backend: str = Field(description="The configured encoder backend: torch, onnx or onnx-int8.")
+    precision: str | None = Field(
+        description="What runs: int8 or fp32 (onnx-int8 runs fp32 where int8 drifts on this CPU); "
+        "null until the model is loaded."
+    )
+    quantization: str | None = Field(None, description="How the int8 model is made, when int8 is configured.")
+    parity_mean: float | None = Field(None, description="Mean cosine of int8 to fp32 vectors on this CPU.")
+    parity_min: float | None = None
+    parity_floor: float | None = None
+    fallback: str | None = Field(None, description="Why fp32 runs although int8 is configured.")
+    cpu: CpuHealth
+    onnxruntime: str | None = None
+
+
 class Health(BaseModel):
     status: str
     collection: str
@@ -87,6 +113,7 @@ class Health(BaseModel):
     model: str
     documents: int
     passages: int
+    encoder: EncoderHealth
 
 
 class Readiness(BaseModel):

@@ -26,6 +26,7 @@ from api.uploads import STALE_AFTER_S, locked_folder, remove_stale_temporaries
 from ingest.metadata import program_names
 from ingest.pipeline import Ingestor, IngestSummary
 from search.embedding.encoder import Encoder
+from search.embedding.runtime import EncoderRuntime
 from search.filters import SearchFilters
 from search.lexical.sparse import SparseEncoder, sparse_encoder_from_settings
 from search.modes import GroupBy, SearchMode, SortOrder
@@ -320,4 +321,14 @@ class VaksamService:
             "model": store.model_info().get("model", self.settings.embedding_model),
             "documents": store.count_documents(),
             "passages": store.count_passages(),
+            "encoder": self.encoder_runtime(),
         }
+
+    def encoder_runtime(self) -> dict:
+        """What runs the model on this CPU; before the model is loaded, what is configured."""
+        with self._lock:
+            encoder = self._encoder
+        if encoder is not None:
+            return encoder.runtime.as_dict()
+        configured = EncoderRuntime(backend=self.settings.encoder_backend.value, precision="")
+        return {**configured.as_dict(), "precision": None}

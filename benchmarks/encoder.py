@@ -2,13 +2,17 @@
 
 Speed: the same real passages (the bundled corpus, chunked as ingest does) embedded by each
 backend at several batch sizes, best of ``--repeats`` runs. Quality (with ``--queries`` and/or
-``--beir``): each backend indexes and searches the shared sets in a throwaway index, hybrid mode,
-so the loss is measured where users see it.
+``--beir``): each backend indexes ``--corpus`` (one or more folders) in a throwaway index and searches
+every question file, hybrid mode, so the loss is measured where users see it; each file's table gives
+MRR@10 and hit@5 per backend with the paired sign-flip p of MRR@10 against the first backend.
+``--int8-min-cosine 0`` keeps int8 running where the CPU check would fall back to fp32.
 
 Usage::
 
     .venv/bin/python benchmarks/encoder.py --backends torch onnx onnx-int8 --batch-sizes 8 16 32
     .venv/bin/python benchmarks/encoder.py --queries ../shared/eval/dev_queries.jsonl --beir ../shared/eval/swequad_mc
+    .venv/bin/python benchmarks/encoder.py --backends onnx onnx-int8 --repeats 0 --corpus data/corpus \
+        --queries ../shared/eval/dev_queries.jsonl eval/bundled_queries.jsonl
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from api.evaluation import evaluate_beir, evaluate_queries
+from api.evaluation import EvalReport, evaluate_beir, evaluate_queries, paired_p
 from api.service import VaksamService
 from ingest.chunking import chunk_document
 from ingest.cleaning import clean_document
@@ -65,32 +69,37 @@ def main() -> None:
     parser.add_argument("--backends", nargs="+", default=[b.value for b in EncoderBackend])
     parser.add_argument("--batch-sizes", nargs="+", type=int, default=[16])
     parser.add_argument("--passages", type=int, default=128)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))
-    parser.add_argument("--queries", type=Path, help="dev questions (gold strings) for the quality check")
+    parser.add_argument("--repeats", type=int, default=3, help="speed runs per batch size (0: no speed)")
+    parser.add_argument("--corpus", type=Path, nargs="+", default=[Path("data/corpus")])
+    parser.add_argument("--queries", type=Path, nargs="*", default=[], help="question files (gold strings)")
+    parser.add_argument("--int8-min-cosine", type=float, help="the CPU check's floor (default: the setting's)")
     parser.add_argument("--beir", type=Path, help="a BEIR folder for the quality check")
     args = parser.parse_args()
 
     rows = []
     passages: list[str] = []
+    reports: dict[str, list[EvalReport]] = {}
     for backend in args.backends:
-        settings = Settings(encoder_backend=EncoderBackend(backend), _env_file=None)
+        changes = {} if args.int8_min_cosine is None else {"int8_min_cosine": args.int8_min_cosine}
+        settings = Settings(encoder_backend=EncoderBackend(backend), _env_file=None, **changes)
         encoder = Encoder.load(settings)
-        if not passages:
-            passages = corpus_passages(args.corpus, encoder, settings.passage_tokens, args.passages)
-        row: dict = {"backend": backend, "passages": len(passages)}
-        for size in args.batch_sizes:
-            row[f"passages_per_s@{size}"] = round(speed(encoder, passages, size, args.repeats), 1)
-        row["query_ms"] = round(query_ms(encoder, [p[:80] for p in passages[:50]]), 2)
+        row: dict = {"backend": backend, "precision": encoder.runtime.precision}
+        if args.repeats:
+            if not passages:
+                passages = corpus_passages(args.corpus[0], encoder, settings.passage_tokens, args.passages)
+            row["passages"] = len(passages)
+            for size in args.batch_sizes:
+                row[f"passages_per_s@{size}"] = round(speed(encoder, passages, size, args.repeats), 1)
+            row["query_ms"] = round(query_ms(encoder, [p[:80] for p in passages[:50]]), 2)
         encoder.batch_size = settings.batch_size
         with tempfile.TemporaryDirectory(prefix="vaksam-encoder-") as tmp:
             service = VaksamService(settings.model_copy(update={"qdrant_path": Path(tmp)}), encoder=encoder)
             try:
                 if args.queries:
-                    service.ingest([args.corpus], progress=False)
-                    report = evaluate_queries(service, args.queries)
-                    row["dev_mrr@10"] = round(report.metrics["mrr@10"], 3)
-                    row["dev_ndcg@10"] = round(report.metrics["ndcg@10"], 3)
+                    service.ingest(args.corpus, progress=False)
+                    reports[backend] = [evaluate_queries(service, path) for path in args.queries]
+                    for report in reports[backend]:
+                        row[f"{report.name.split(' [')[0]} mrr@10"] = round(report.metrics["mrr@10"], 3)
                 if args.beir:
                     (report,) = evaluate_beir(service, args.beir, progress=False)
                     row["beir_ndcg@10"] = round(report.metrics["ndcg@10"], 3)
@@ -102,6 +111,24 @@ def main() -> None:
     for row in rows[1:]:
         for key in [k for k in row if k.startswith("passages_per_s")]:
             print(f"{row['backend']} vs {base['backend']} {key}: x{row[key] / base[key]:.2f}")
+    if reports:
+        print(paired_table(reports))
+
+
+def paired_table(reports: dict[str, list[EvalReport]]) -> str:
+    """Per question file, MRR@10 and hit@5 of each backend and the paired p of MRR@10 against the first."""
+    backends = list(reports)
+    lines = [f"{'questions':32}{'backend':>12}{'mrr@10':>9}{'hit@5':>8}{'p, mrr':>9}"]
+    for i, reference in enumerate(reports[backends[0]]):
+        for backend in backends:
+            report = reports[backend][i]
+            p = None if backend == backends[0] else paired_p(report, reference)
+            name = report.name.split(" [")[0]
+            lines.append(
+                f"{name:32}{backend:>12}{report.metrics['mrr@10']:>9.3f}{report.metrics['hit@5']:>8.3f}"
+                + (f"{p:>9.2f}" if p is not None else f"{'':>9}")
+            )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,14 @@ class Settings(BaseSettings):
         description="What runs the model: torch, onnx or onnx-int8 (exported from the local folder on first "
         "use; see search/embedding/onnx_model.py for speed and quality).",
     )
+    int8_min_cosine: float = Field(
+        0.997,
+        ge=0,
+        le=1,
+        description="The onnx-int8 backend runs int8 only where its vectors keep this mean cosine to fp32's on "
+        "this CPU (checked once per CPU on a fixed sample); elsewhere the fp32 model runs, and the log, "
+        "`vaksam model` and /healthz say so. 0 keeps int8 on every CPU.",
+    )
     model_dir: Path = Field(
         default_factory=lambda: _default_cache() / "models",
         description="Where converted models are cached.",

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from search.embedding.resolve import resolve_model
+from search.embedding.runtime import EncoderRuntime
 from search.modes import EncoderBackend
 from search.settings import Settings
 
@@ -45,10 +46,12 @@ class Encoder:
         batch_size: int = 16,
         cache_size: int = 1024,
         backend: EncoderBackend = EncoderBackend.TORCH,
+        runtime: EncoderRuntime | None = None,
     ) -> None:
         self.model = model
         self.name = name
         self.backend = backend
+        self.runtime = runtime or EncoderRuntime(backend=backend.value, precision="fp32", onnxruntime=None)
         self.batch_size = batch_size
         self.dimension = int(model.get_embedding_dimension())
         self.max_tokens = int(model.max_seq_length or 512)
@@ -76,8 +79,13 @@ class Encoder:
                 quantized=backend == EncoderBackend.ONNX_INT8,
                 cache_dir=settings.model_dir / "onnx",
                 threads=settings.torch_threads,
+                min_cosine=settings.int8_min_cosine,
             )
-            return cls(onnx_model, settings.embedding_model, batch_size=settings.batch_size, backend=backend)
+            runtime = onnx_model.runtime
+            log.info("embedding model runs %s: %s", runtime.precision, "; ".join(runtime.lines()))
+            return cls(
+                onnx_model, settings.embedding_model, batch_size=settings.batch_size, backend=backend, runtime=runtime
+            )
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging

@@ -1,21 +1,21 @@
-"""The encoder on ONNX Runtime, optionally int8: exported from the local model folder, nothing downloaded.
+"""The encoder on ONNX Runtime, fp32 or int8: exported from the local model folder, nothing downloaded.
 
 sentence-transformers' own ONNX backend needs ``optimum-onnx``, which pins transformers < 4.58
 (we run 5.x), so the export is done here with the same steps: ``torch.onnx.export`` of the
 transformer (eager attention, so ONNX Runtime can fuse it), ONNX Runtime's BERT graph fusions,
-then dynamic int8 quantisation with per-channel weight scales. Pooling and normalisation are
-read from the sentence-transformers folder and applied in NumPy.
+then, for int8, the quantisation ``search/embedding/quantization.py`` describes. Pooling and
+normalisation are read from the sentence-transformers folder and applied in NumPy.
 
-Measured on this 2-core machine (``benchmarks/encoder.py``, 64 passages of ~177 tokens, medians
-of three runs, one session): fp32 PyTorch 16 passages/s; ONNX fp32 ~1.0x; ONNX int8 ~2.1x
-(per-channel scales: mean cosine .997 to the fp32 vectors, per-tensor .985); a query embeds in
-~3 ms instead of ~20 ms. The retrieval quality cost is in ``benchmarks/README.md``.
+The int8 model runs only where its vectors keep the parity floor to fp32's on this CPU
+(``search/embedding/parity.py``, checked once per CPU); elsewhere the fp32 model runs and the log,
+``vaksam model`` and ``/healthz`` say so. Speed and quality per CPU: ``benchmarks/README.md``.
 
 Usage::
 
     model = OnnxSentenceModel.load(Path("~/.cache/vaksam/models/multilingual-e5-small"), quantized=True,
                                    cache_dir=Path("~/.cache/vaksam/onnx"))
     vectors = model.encode(["Våld i nära relationer"], prompt_name="passage", normalize_embeddings=True)
+    model.runtime.precision  # "int8", or "fp32" where int8 drifts on this CPU
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -33,9 +32,16 @@ from typing import Any
 
 import numpy as np
 
+from search.embedding.cpu import CpuInfo
+from search.embedding.parity import PARITY_FLOOR, Parity, ParityRecords, measure, sample
+from search.embedding.quantization import Int8Export, quantize, recorded_export
+from search.embedding.runtime import EncoderRuntime
+
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = "1"  # bump when the export steps change, so cached files are rebuilt
+EXPORT_VERSION = "2"  # bump when the fp32 export steps change, so cached files are rebuilt
+FP32_FILE = "model.onnx"
+PARITY_FILE = "int8_parity.json"
 POOLING_MODES = ("mean", "cls")
 
 
@@ -72,23 +78,18 @@ def _pooling(folder: Path) -> tuple[str, bool]:
     return mode, normalize
 
 
-def _file_name(quantized: bool) -> str:
-    return "model_qint8.onnx" if quantized else "model.onnx"
-
-
-def _cache_key(folder: Path, quantized: bool) -> str:
+def _cache_key(folder: Path) -> str:
     weights = next((folder / n for n in ("model.safetensors", "pytorch_model.bin") if (folder / n).exists()), None)
     if weights is None:
         raise OnnxExportError(f"{folder} has no model.safetensors or pytorch_model.bin to export")
     stat = weights.stat()
-    raw = f"{folder.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{quantized}|{EXPORT_VERSION}"
+    raw = f"{folder.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{EXPORT_VERSION}"
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
-def export_onnx(folder: Path, target: Path, *, quantized: bool) -> Path:
-    """Write ``model.onnx`` (fp32, fused) or ``model_qint8.onnx`` into ``target``; returns the file."""
+def export_onnx(folder: Path, target: Path) -> Path:
+    """Write the fused fp32 ``model.onnx`` into ``target``; returns the file."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoConfig, AutoModel
 
@@ -119,7 +120,7 @@ def export_onnx(folder: Path, target: Path, *, quantized: bool) -> Path:
             opset_version=17,
             dynamo=False,  # the dynamo exporter needs onnxscript and gives a graph ORT fuses less
         )
-        fused = Path(tmp) / "fused.onnx"
+        fused = Path(tmp) / FP32_FILE
         optimize_model(
             str(raw),
             model_type="bert",
@@ -127,20 +128,21 @@ def export_onnx(folder: Path, target: Path, *, quantized: bool) -> Path:
             hidden_size=int(config.hidden_size),
             opt_level=1,
         ).save_model_to_file(str(fused))
-        name = _file_name(quantized)
-        final = Path(tmp) / name
-        if quantized:
-            quantize_dynamic(
-                str(fused),
-                str(final),
-                weight_type=QuantType.QInt8,
-                per_channel=True,  # cosine to fp32 .997 instead of .985 for the same speed
-                extra_options={"DefaultTensorType": 1},  # FLOAT, for the fused ops shape inference skips
-            )
-        else:
-            shutil.move(fused, final)
-        os.replace(final, target / name)  # atomic: a crash never leaves half a model to load
-    return target / name
+        os.replace(fused, target / FP32_FILE)  # atomic: a crash never leaves half a model to load
+    return target / FP32_FILE
+
+
+def quantize_onnx(fp32: Path, export: Int8Export) -> Path:
+    """Write the int8 model of ``fp32`` beside it (atomically) and drop int8 files of other settings."""
+    target = fp32.parent / export.file_name()
+    with tempfile.TemporaryDirectory(dir=fp32.parent) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        made = quantize(fp32, Path(tmp) / target.name, export)
+        os.replace(made, target)
+    for stale in fp32.parent.glob("model_int8-*.onnx"):
+        if stale != target:
+            stale.unlink(missing_ok=True)
+    return target
 
 
 class LeanTokenizer:
@@ -214,11 +216,99 @@ class LeanTokenizer:
         return {"input_ids": input_ids, "attention_mask": mask}
 
 
+def fp32_export(folder: Path, cache_dir: Path) -> Path:
+    """The fused fp32 model of ``folder`` in its folder under ``cache_dir``, exported on first use."""
+    _pooling(folder)  # an unsupported pooling fails before a minute of export
+    target = cache_dir / f"{folder.name}-{_cache_key(folder)}"
+    path = target / FP32_FILE
+    if path.exists():
+        return path
+    log.info("exporting %s to ONNX (once) into %s", folder, target)
+    try:
+        return export_onnx(folder, target)
+    except Exception as exc:  # noqa: BLE001 - any exporter failure gets the same advice
+        raise OnnxExportError(
+            f"exporting {folder} to ONNX failed ({exc}); set VAKSAM_ENCODER_BACKEND=torch to run it as is"
+        ) from exc
+
+
+def _session_options(threads: int | None):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or (os.cpu_count() or 1)
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # No memory arena: the arena kept ~100 MB after the first batch; without it the memory goes
+    # back after each call and a batch of 16 passages ran as fast (405 vs 381 ms, within noise).
+    options.enable_cpu_mem_arena = False
+    return options
+
+
+def _session(path: Path, options):
+    import onnxruntime as ort
+
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _int8_session(fp32: Path, export: Int8Export, options):
+    """The int8 model made with ``export``'s settings: quantised on first use, and again when the
+    cached file does not carry these settings (an older or foreign file of the same name)."""
+    path = fp32.parent / export.file_name()
+    if path.exists():
+        session = _session(path, options)
+        if recorded_export(session.get_modelmeta().custom_metadata_map) == export:
+            return session
+        log.info("%s was made with other int8 settings; quantising it again", path)
+        del session
+    log.info("quantising %s to int8 (once): %s", fp32, export.describe())
+    try:
+        quantize_onnx(fp32, export)
+    except Exception as exc:  # noqa: BLE001 - any quantiser failure gets the same advice
+        raise OnnxExportError(
+            f"quantising {fp32} to int8 failed ({exc}); set VAKSAM_ENCODER_BACKEND=onnx to run fp32"
+        ) from exc
+    return _session(path, options)
+
+
+def _parity_signature(export: Int8Export) -> str:
+    """What the int8 vectors depend on besides the model: the CPU's kernel, ONNX Runtime, the export."""
+    import onnxruntime as ort
+
+    cpu = CpuInfo.detect()
+    return f"{cpu.model}|{cpu.machine}|{' '.join(cpu.flags)}|onnxruntime {ort.__version__}|int8 {export.key()}"
+
+
+def _int8_parity(int8: OnnxSentenceModel, fp32_path: Path, export: Int8Export, options) -> Parity:
+    """The int8 model's parity to fp32 on this CPU: remembered, or measured on the packaged sample."""
+    records = ParityRecords(fp32_path.parent / PARITY_FILE)
+    signature = _parity_signature(export)
+    known = records.get(signature)
+    if known is not None:
+        return known
+    log.info("checking the int8 encoder against fp32 on this CPU (once): %s", CpuInfo.detect().describe())
+    fp32 = int8.with_session(_session(fp32_path, options), EncoderRuntime("onnx", "fp32"))
+    parity = measure(int8, fp32, *sample())
+    del fp32  # the fp32 session's memory goes back before serving starts
+    records.put(signature, parity)
+    log.info("int8 parity on this CPU: %s", parity.describe())
+    return parity
+
+
 class OnnxSentenceModel:
     """The slice of ``SentenceTransformer`` the encoder uses, run by ONNX Runtime."""
 
     def __init__(
-        self, session, tokenizer, *, pooling: str, normalize: bool, max_seq_length: int, prompts: dict, dimension: int
+        self,
+        session,
+        tokenizer,
+        *,
+        pooling: str,
+        normalize: bool,
+        max_seq_length: int,
+        prompts: dict,
+        dimension: int,
+        runtime: EncoderRuntime | None = None,
     ) -> None:
         self.session = session
         self.tokenizer = tokenizer
@@ -227,36 +317,74 @@ class OnnxSentenceModel:
         self.max_seq_length = max_seq_length
         self.prompts = prompts
         self._dimension = dimension
+        self.runtime = runtime or EncoderRuntime(backend="onnx", precision="fp32")
 
     @classmethod
-    def load(cls, folder: Path, *, quantized: bool, cache_dir: Path, threads: int | None = None) -> OnnxSentenceModel:
-        """Export on first use (about a minute for e5-small), then load the cached file."""
-        import onnxruntime as ort
-
+    def load(
+        cls,
+        folder: Path,
+        *,
+        quantized: bool,
+        cache_dir: Path,
+        threads: int | None = None,
+        export: Int8Export | None = None,
+        min_cosine: float = PARITY_FLOOR,
+    ) -> OnnxSentenceModel:
+        """Export on first use (about a minute for e5-small), then load the cached file. With
+        ``quantized``, the int8 model runs where it keeps ``min_cosine`` to fp32 on this CPU (checked
+        once per CPU, a few seconds), the fp32 model elsewhere."""
         folder = Path(folder).expanduser()
         if not folder.is_dir():
             raise OnnxExportError(f"the ONNX backend needs a local model folder, not {folder}")
+        fp32_path = fp32_export(folder, Path(cache_dir).expanduser())
+        options = _session_options(threads)
+        if not quantized:
+            return cls._from_session(folder, _session(fp32_path, options), EncoderRuntime("onnx", "fp32"))
+        export = export or Int8Export()
+        int8 = cls._from_session(folder, _int8_session(fp32_path, export, options), EncoderRuntime("onnx-int8", "int8"))
+        parity = _int8_parity(int8, fp32_path, export, options)
+        runtime = EncoderRuntime(
+            "onnx-int8", "int8", quantization=export.describe(), parity=parity, parity_floor=min_cosine
+        )
+        if parity.holds(min_cosine):
+            int8.runtime = runtime
+            return int8
+        reason = (
+            f"int8 vectors reach {parity.describe()} on this CPU, under the floor {min_cosine:.3f}; "
+            f"the fp32 model runs instead (about half the speed, the reference quality)"
+        )
+        log.warning("%s [%s]", reason, runtime.cpu.describe())
+        fallback = EncoderRuntime(
+            "onnx-int8",
+            "fp32",
+            quantization=export.describe(),
+            parity=parity,
+            parity_floor=min_cosine,
+            fallback=reason,
+        )
+        return int8.with_session(_session(fp32_path, options), fallback)
+
+    def with_session(self, session, runtime: EncoderRuntime) -> OnnxSentenceModel:
+        """The same tokenizer, pooling and prompts over another session of the same model."""
+        return OnnxSentenceModel(
+            session,
+            self.tokenizer,
+            pooling=self.pooling,
+            normalize=self.normalize,
+            max_seq_length=self.max_seq_length,
+            prompts=self.prompts,
+            dimension=self._dimension,
+            runtime=runtime,
+        )
+
+    @classmethod
+    def from_file(cls, folder: Path, path: Path, *, threads: int | None = None) -> OnnxSentenceModel:
+        """One exported file of ``folder``'s model as it is, with no parity check (for benchmarks)."""
+        return cls._from_session(folder, _session(path, _session_options(threads)), EncoderRuntime("onnx", "fp32"))
+
+    @classmethod
+    def _from_session(cls, folder: Path, session, runtime: EncoderRuntime) -> OnnxSentenceModel:
         pooling, normalize = _pooling(folder)
-        target = Path(cache_dir).expanduser() / f"{folder.name}-{_cache_key(folder, quantized)}"
-        path = target / _file_name(quantized)
-        if not path.exists():
-            log.info("exporting %s to ONNX%s (once) into %s", folder, " int8" if quantized else "", target)
-            try:
-                export_onnx(folder, target, quantized=quantized)
-            except OnnxExportError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - any exporter failure gets the same advice
-                raise OnnxExportError(
-                    f"exporting {folder} to ONNX failed ({exc}); set VAKSAM_ENCODER_BACKEND=torch to run it as is"
-                ) from exc
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or (os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # No memory arena: the arena kept ~100 MB after the first batch; without it the memory goes
-        # back after each call and a batch of 16 passages ran as fast (405 vs 381 ms, within noise).
-        options.enable_cpu_mem_arena = False
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         st_config = _read_json(folder / "sentence_bert_config.json")
         tokenizer = LeanTokenizer.from_folder(folder)
         max_len = int(st_config.get("max_seq_length") or min(tokenizer.model_max_length, 512))
@@ -270,6 +398,7 @@ class OnnxSentenceModel:
             max_seq_length=max_len,
             prompts=prompts,
             dimension=dimension,
+            runtime=runtime,
         )
 
     def get_embedding_dimension(self) -> int:

@@ -3,7 +3,7 @@ written from the five seed documents before any search and never changed after (
 
 The dev questions cover the same documents and most earlier rules were chosen on them; these were
 not, so a rule fitted to the dev set that costs a coordinator's other questions fails here. The
-floors sit a little under what was measured."""
+floors sit two questions under what was measured (tests/integration/floors.py)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ QUESTIONS = ROOT / "eval" / "bundled_queries.jsonl"
 @pytest.mark.parametrize(
     ("mode", "mrr", "hit5"),
     [
-        # Measured (MRR@10 / hit@5, December 5, `vaksam eval --queries eval/bundled_queries.jsonl
-        # --compare`): dense .807 / .87, hybrid .890 / .91; the floors sit a little under.
-        (SearchMode.DENSE, 0.76, 0.82),
-        (SearchMode.HYBRID, 0.85, 0.87),
+        # Measured MRR@10 / hit@5 (December 8, `vaksam eval --queries eval/bundled_queries.jsonl --compare`,
+        # the int8 export of issue 39); assert_floor holds each to two questions under it.
+        (SearchMode.DENSE, 0.814, 0.915),
+        (SearchMode.HYBRID, 0.891, 0.936),
     ],
 )
 def test_bundled_held_out_questions_keep_their_floor(corpus_service, mode, mrr, hit5):

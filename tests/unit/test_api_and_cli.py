@@ -56,6 +56,10 @@ def test_documents_passages_and_404s(client):
 def test_health_and_openapi(client):
     health = client.get("/healthz").json()
     assert health["status"] == "ok" and health["documents"] == 1 and health["backend"] == "edge"
+    encoder = health["encoder"]  # what runs the model on this CPU, to tell a CPU's quality from a regression
+    assert encoder["backend"] == "onnx-int8" and encoder["precision"] == "int8" and encoder["fallback"] is None
+    assert encoder["parity_mean"] >= encoder["parity_floor"] and "7-bit" in encoder["quantization"]
+    assert isinstance(encoder["cpu"]["vnni"], bool) and isinstance(encoder["cpu"]["flags"], list)
     schema = client.get("/api/openapi.json").json()
     assert {
         "/api/v1/search",
@@ -87,6 +91,18 @@ def test_cli_search_json_matches_the_api_shape(cli_env):
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     assert body["hits"][0]["document"]["title"] == "Tjänsteresa till USA"
+
+
+def test_cli_model_says_what_runs_the_model_on_this_cpu(cli_env, monkeypatch):
+    monkeypatch.setenv("VAKSAM_MODEL_DIR", str(cli_env.model_dir))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    text = runner.invoke(cli_app, ["model"])
+    assert text.exit_code == 0, text.output
+    assert "precision: int8" in text.output and "int8 parity: cosine to fp32" in text.output
+    assert "cpu: " in text.output and "int8 kernel: " in text.output and "onnxruntime: " in text.output
+    body = json.loads(runner.invoke(cli_app, ["model", "--json"]).stdout)
+    assert body["precision"] == "int8" and body["dimension"] == 32 and "vnni" in body["cpu"]
 
 
 def test_cli_table_documents_and_errors(cli_env):

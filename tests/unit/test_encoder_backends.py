@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import shutil
 import subprocess
 import sys
 
@@ -104,3 +107,107 @@ def test_token_vectors_one_text_a_batch_are_each_texts_own(encoders):
     assert [t.shape for t in alone] == [t.shape for t in batched]
     assert np.min(np.sum(alone[0] * batched[0], axis=1)) > 0.95
     assert np.array_equal(int8.token_vectors(TEXTS[::-1], batch_size=1)[-1], alone[0])
+
+
+def _tiny(tiny_model_dir, cache, **changes):
+    from search.embedding.encoder import Encoder
+    from search.settings import Settings
+
+    return Encoder.load(Settings(embedding_model=str(tiny_model_dir), model_dir=cache, _env_file=None, **changes))
+
+
+def test_int8_runs_only_where_it_keeps_the_floor_and_says_why(tiny_model_dir, tmp_path, monkeypatch, caplog):
+    """Where int8 drifts from fp32 on this CPU the fp32 model runs, the log says why (with the CPU's
+    flags), and the verdict is measured once per CPU and export, then read back."""
+    from search.embedding import onnx_model
+    from search.embedding.parity import Parity
+
+    monkeypatch.setattr(onnx_model, "measure", lambda *_: Parity(0.9953, 0.9914, 33))
+    with caplog.at_level(logging.WARNING, logger="search.embedding.onnx_model"):
+        encoder = _tiny(tiny_model_dir, tmp_path)
+    runtime = encoder.runtime
+    assert (runtime.backend, runtime.precision) == ("onnx-int8", "fp32")
+    assert "0.9953 mean" in runtime.fallback and "under the floor 0.997" in runtime.fallback
+    assert "fp32 model runs instead" in caplog.text and "int8 kernel" in caplog.text
+    assert any(line.startswith("fallback: ") for line in runtime.lines())
+    fp32 = _tiny(tiny_model_dir, tmp_path, encoder_backend=EncoderBackend.ONNX)
+    assert np.allclose(encoder.encode_passages(TEXTS), fp32.encode_passages(TEXTS), atol=1e-6)
+
+    def measured_again(*_):
+        raise AssertionError("the verdict for this CPU was already measured")
+
+    monkeypatch.setattr(onnx_model, "measure", measured_again)
+    again = _tiny(tiny_model_dir, tmp_path)
+    assert again.runtime.precision == "fp32" and again.runtime.parity == runtime.parity
+    lower = _tiny(tiny_model_dir, tmp_path, int8_min_cosine=0.99)
+    assert lower.runtime.precision == "int8" and lower.runtime.fallback is None
+    assert not np.allclose(lower.encode_passages(TEXTS), fp32.encode_passages(TEXTS), atol=1e-6)
+
+
+def test_the_int8_file_is_made_again_when_its_settings_change(tiny_model_dir, tmp_path):
+    from search.embedding.onnx_model import PARITY_FILE, OnnxSentenceModel
+    from search.embedding.quantization import Int8Export, recorded_export
+
+    def load(export: Int8Export) -> OnnxSentenceModel:
+        return OnnxSentenceModel.load(tiny_model_dir, quantized=True, cache_dir=tmp_path, export=export)
+
+    def settings_in(model: OnnxSentenceModel) -> Int8Export | None:
+        return recorded_export(model.session.get_modelmeta().custom_metadata_map)
+
+    default, other = Int8Export(), Int8Export(reduce_range=False, fp32_ffn_outputs=())
+    assert default.key() != other.key() and "7-bit" in default.describe() and "8-bit" in other.describe()
+    assert settings_in(load(default)) == default
+    (folder,) = tmp_path.iterdir()
+    assert settings_in(load(other)) == other
+    assert [p.name for p in folder.glob("model_int8-*.onnx")] == [other.file_name()]  # the stale one is gone
+    # A file of the right name made with other settings (copied by hand, an older Vaksam) is made again.
+    shutil.copy(folder / other.file_name(), folder / default.file_name())
+    assert settings_in(load(default)) == default
+    assert len(json.loads((folder / PARITY_FILE).read_text())) == 2  # one verdict per export on this CPU
+
+
+def test_the_feed_forward_outputs_kept_in_fp32_are_found_by_layer():
+    from search.embedding.quantization import Int8Export
+
+    names = [
+        "/m/encoder/layer.4/output/dense/MatMul",
+        "/m/encoder/layer.4/attention/output/dense/MatMul",
+        "/m/encoder/layer.4/intermediate/dense/MatMul",
+        "/m/encoder/layer.14/output/dense/MatMul",
+        "/m/encoder/layer.0/output/dense/MatMul",
+    ]
+    assert Int8Export(fp32_ffn_outputs=(0, 4)).excluded_nodes(names) == [names[0], names[4]]
+    assert Int8Export(fp32_ffn_outputs=()).excluded_nodes(names) == []
+
+
+@pytest.mark.parametrize(
+    ("flags", "machine", "vnni", "kernel"),
+    [
+        ("fpu sse4_1 avx2 fma", "x86_64", False, "AVX2, 16-bit pair sums that saturate"),
+        ("avx2 avx512f avx512bw", "x86_64", False, "AVX-512BW, 16-bit pair sums that saturate"),
+        ("avx2 avx512f avx512bw avx512_vnni", "x86_64", True, "VNNI, 32-bit sums"),
+        ("avx2 avx_vnni", "x86_64", True, "VNNI, 32-bit sums"),
+        ("fp asimd asimddp", "aarch64", False, "Arm dot products, 32-bit sums"),
+    ],
+)
+def test_the_cpu_flags_that_choose_the_int8_kernel(flags, machine, vnni, kernel):
+    from search.embedding.cpu import CpuInfo
+
+    key = "Features" if machine == "aarch64" else "flags"
+    cpu = CpuInfo.from_cpuinfo(f"processor\t: 0\nmodel name\t: Some CPU\n{key}\t\t: {flags}\n", machine)
+    assert cpu.vnni is vnni and cpu.int8_kernel == kernel and cpu.model == "Some CPU"
+    assert set(cpu.flags) <= set(flags.split()) and kernel in cpu.describe()
+    assert cpu.as_dict()["avx512"] is ("avx512f" in flags)
+
+
+def test_parity_records_survive_a_folder_that_cannot_be_written(tmp_path):
+    from search.embedding.parity import Parity, ParityRecords, cosines
+
+    vectors = np.eye(3, dtype=np.float32)
+    assert cosines(vectors, vectors) == Parity(1.0, 1.0, 3)
+    records = ParityRecords(tmp_path / "int8_parity.json")
+    records.put("cpu", Parity(0.998, 0.996, 33))
+    assert records.get("cpu") == Parity(0.998, 0.996, 33) and records.get("other cpu") is None
+    (tmp_path / "int8_parity.json").write_text("{broken")
+    assert records.get("cpu") is None
+    ParityRecords(tmp_path / "missing" / "int8_parity.json").put("cpu", Parity(1, 1, 1))  # no error
