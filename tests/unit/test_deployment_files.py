@@ -41,6 +41,6 @@ def test_compose_file_runs_vaksam_against_qdrant_with_real_settings():
 
 def test_docs_and_dockerfile_name_only_real_settings():
     for path in (ROOT / "Dockerfile", ROOT / "docs" / "deployment.md", ROOT / "README.md"):
-        names = set(re.findall(r"VAKSAM_[A-Z_]+[A-Z]", path.read_text(encoding="utf-8")))
+        names = set(re.findall(r"VAKSAM_[A-Z0-9_]+[A-Z0-9]", path.read_text(encoding="utf-8")))
         unknown = sorted(n for n in names if not _known(n))
         assert not unknown, f"{path.name} names settings that do not exist: {unknown}"
