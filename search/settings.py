@@ -16,6 +16,7 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from search.embedding.parity import PARITY_FLOOR
 from search.modes import EncoderBackend, Fusion, IndexEngine, RerankMode, SearchMode
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
@@ -42,7 +43,7 @@ class Settings(BaseSettings):
         "use; see search/embedding/onnx_model.py for speed and quality).",
     )
     int8_min_cosine: float = Field(
-        0.997,
+        PARITY_FLOOR,
         ge=0,
         le=1,
         description="The onnx-int8 backend runs int8 only where its vectors keep this mean cosine to fp32's on "

@@ -71,9 +71,9 @@ class CpuInfo:
         if self.vnni:
             return "VNNI, 32-bit sums"
         if "avx512bw" in self.flags:
-            return "AVX-512BW, 16-bit pair sums that saturate"
+            return "AVX-512BW, pairs summed in 16 bits"
         if "avx2" in self.flags:
-            return "AVX2, 16-bit pair sums that saturate"
+            return "AVX2, pairs summed in 16 bits"
         if self.machine.lower() in ("aarch64", "arm64"):
             return "Arm dot products, 32-bit sums"
         return "SSE or other, widened products"

@@ -28,7 +28,8 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-PARITY_FLOOR = 0.997  # mean cosine to fp32 that int8 must keep; the bar for "one quality on every CPU"
+# The mean cosine to fp32 int8 must keep: the 8-bit export's .9953 on AVX2 CPUs cost the dev set a question.
+PARITY_FLOOR = 0.997
 SAMPLE_FILE = Path(__file__).with_name("parity_sample.json")
 
 

@@ -183,8 +183,8 @@ def test_the_feed_forward_outputs_kept_in_fp32_are_found_by_layer():
 @pytest.mark.parametrize(
     ("flags", "machine", "vnni", "kernel"),
     [
-        ("fpu sse4_1 avx2 fma", "x86_64", False, "AVX2, 16-bit pair sums that saturate"),
-        ("avx2 avx512f avx512bw", "x86_64", False, "AVX-512BW, 16-bit pair sums that saturate"),
+        ("fpu sse4_1 avx2 fma", "x86_64", False, "AVX2, pairs summed in 16 bits"),
+        ("avx2 avx512f avx512bw", "x86_64", False, "AVX-512BW, pairs summed in 16 bits"),
         ("avx2 avx512f avx512bw avx512_vnni", "x86_64", True, "VNNI, 32-bit sums"),
         ("avx2 avx_vnni", "x86_64", True, "VNNI, 32-bit sums"),
         ("fp asimd asimddp", "aarch64", False, "Arm dot products, 32-bit sums"),
