@@ -414,8 +414,9 @@ def serve(
             "port": port or settings.port,
             "log_level": "info",
             "log_config": log_config,
-            "proxy_headers": True,
-            "forwarded_allow_ips": settings.forwarded_allow_ips,
+            # uvicorn trusts 127.0.0.1 when given no list: with none configured, trust no proxy at all.
+            "proxy_headers": bool(settings.forwarded_allow_ips.strip()),
+            "forwarded_allow_ips": settings.forwarded_allow_ips.strip() or None,
         }
         if isinstance(application, str):
             from api.workers import serve_workers

@@ -6,14 +6,21 @@ Ids in paths are checked by shape first, so a mistyped or hostile id is a 422 th
 from typing import Annotated
 
 from fastapi import Path as PathParam
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from search.records import DocumentRecord, Hit, PassageRecord
 
 API_VERSION = "1"
-DocumentId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{16}$", description="A document id: 16 hexadecimal digits")]
+# Ids are hexadecimal, matched in either case: the index keeps them in lower case.
+DocumentId = Annotated[
+    str,
+    PathParam(pattern=r"^[0-9a-fA-F]{16}$", description="A document id: 16 hexadecimal digits"),
+    AfterValidator(str.lower),
+]
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-PassageId = Annotated[str, PathParam(pattern=UUID_PATTERN, description="A passage id (a UUID)")]
+PassageId = Annotated[
+    str, PathParam(pattern=UUID_PATTERN, description="A passage id (a UUID)"), AfterValidator(str.lower)
+]
 
 
 class ErrorResponse(BaseModel):

@@ -243,7 +243,7 @@ class VaksamService:
         index. ``base_url`` is where the page lives, for the permalinks (``/?passage=<id>``)."""
         if not passage_ids:
             raise QueryError("name at least one passage id (ids=...)")
-        ids = list(dict.fromkeys(passage_ids))
+        ids = list(dict.fromkeys(p.lower() for p in passage_ids))  # the index keeps ids in lower case
         if len(ids) > MAX_CITED:
             raise QueryError(f"at most {MAX_CITED} passages can be cited at once, not {len(ids)}")
         for passage_id in ids:

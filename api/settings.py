@@ -35,7 +35,7 @@ class ApiSettings(Settings):
     public_url: AnyHttpUrl | None = Field(
         None,
         description="The address users reach Vaksam at (https://vaksam.example), for permalinks in citations; "
-        "default: the address each request came to.",
+        "unset: permalinks are relative (/?passage=...), never built from a request's Host header.",
     )
     keys_file: Path = Field(Path("data/api-keys.json"), description="API keys (hashed) made with `vaksam keys create`.")
     read_requires_key: bool = Field(False, description="Require an API key for searches and reads too.")
@@ -46,9 +46,10 @@ class ApiSettings(Settings):
     max_body_kb: int = Field(64, ge=1, description="Largest request body for everything but uploads.")
     uploads_dir: Path = Field(Path("data/uploads"), description="Where uploaded documents are kept and ingested from.")
     forwarded_allow_ips: str = Field(
-        "127.0.0.1",
+        "",
         description="Proxies whose X-Forwarded-For names the real client (for rate limits and logs); "
-        "comma-separated addresses, or * behind a trusted proxy only.",
+        "comma-separated addresses, or * behind a trusted proxy only. Empty (the default): no proxy is "
+        "trusted, so no local process can pick its own rate-limit bucket or log address.",
     )
     query_stats: bool = Field(
         False,

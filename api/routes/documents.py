@@ -101,7 +101,7 @@ def cite(
 ) -> Response:
     """A reference for each passage: organisation, year, title, diarienummer, page, address (the
     document's own, else the passage's permalink ``/?passage=<id>``) and the date read."""
-    base = str(settings.public_url or request.base_url)
+    base = str(settings.public_url or request.scope.get("root_path", ""))  # never the Host header
     references, missing = svc.references(ids, base)
     if missing:
         raise HTTPException(404, f"no passage with id {', '.join(missing)}")

@@ -43,6 +43,9 @@ def test_documents_passages_and_404s(client):
     passage = client.get(f"/api/passages/{detail['passage_ids'][0]}").json()
     assert passage["document"]["id"] == doc_id and passage["text"] in TEXT or "Tjänsteresa" in passage["text"]
     assert client.get("/api/documents/0123456789abcdef").status_code == 404
+    # Ids are hexadecimal and matched in either case.
+    assert client.get(f"/api/documents/{doc_id.upper()}").json()["id"] == doc_id
+    assert client.get(f"/api/passages/{detail['passage_ids'][0].upper()}").json()["id"] == detail["passage_ids"][0]
     assert "no document" in client.get("/api/documents/0123456789abcdef").json()["detail"]
     assert client.get("/api/passages/00000000-0000-0000-0000-000000000000").status_code == 404
     # Ids of the wrong shape are refused before any lookup, with what the shape should be.
@@ -103,6 +106,22 @@ def test_cli_model_says_what_runs_the_model_on_this_cpu(cli_env, monkeypatch):
     assert "cpu: " in text.output and "int8 kernel: " in text.output and "onnxruntime: " in text.output
     body = json.loads(runner.invoke(cli_app, ["model", "--json"]).stdout)
     assert body["precision"] == "int8" and body["dimension"] == 32 and "vnni" in body["cpu"]
+
+
+@pytest.mark.parametrize(("trusted", "proxy_headers"), [("", False), ("10.0.0.1", True)])
+def test_serve_trusts_forwarded_headers_only_from_named_proxies(cli_env, monkeypatch, trusted, proxy_headers):
+    """By default no proxy is trusted: a local process cannot name its own client address (uvicorn
+    itself would trust 127.0.0.1 when given no list)."""
+    import uvicorn
+
+    seen: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(options))
+    monkeypatch.setenv("VAKSAM_FORWARDED_ALLOW_IPS", trusted)
+    monkeypatch.setenv("VAKSAM_LOG_JSON", "false")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(cli_app, ["serve"])
+    assert result.exit_code == 0, result.output
+    assert seen["proxy_headers"] is proxy_headers and seen["forwarded_allow_ips"] == (trusted or None)
 
 
 def test_cli_table_documents_and_errors(cli_env):

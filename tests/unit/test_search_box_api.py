@@ -203,6 +203,13 @@ def test_cite_gives_a_swedish_reference_list_csl_json_and_ris(client):
     assert line.count("\n") == 0  # the same passage twice is one reference
     assert line.startswith("Botkyrka kommun (2017). Beslut om trygghetsvandringar. Dnr KS/2017:290.")
     assert f"/?passage={hit['id']} (hämtad 2026-12-01)." in line
+    # Without VAKSAM_PUBLIC_URL the permalink is relative: a forged Host header never reaches it,
+    # and an id in upper case is the same passage.
+    forged = client.get(
+        "/api/v1/cite", params={"ids": hit["id"].upper(), "read": "2026-12-01"}, headers={"Host": "evil.example"}
+    )
+    assert forged.status_code == 200 and "evil.example" not in forged.text
+    assert f" /?passage={hit['id']} (hämtad 2026-12-01)." in forged.text
     csl = client.get("/api/v1/cite", params={"ids": hit["id"], "format": "csl-json", "read": "2026-12-01"})
     item = csl.json()[0]
     assert csl.headers["content-type"].startswith("application/vnd.citationstyles.csl+json")
