@@ -39,7 +39,8 @@ access_log = logging.getLogger(ACCESS_LOG)
 
 
 class RequestGuard:
-    """Refuses what must not reach a route (429, 401, 413) and marks, counts and logs every answer."""
+    """Refuses what must not reach a route (429, 401, 413, the body counted while it streams) and
+    marks, counts and logs every answer."""
 
     def __init__(
         self, app: ASGIApp, *, settings: ApiSettings, keys: KeyStore, metrics: Metrics, limiter: RateLimiter | None
@@ -77,9 +78,45 @@ class RequestGuard:
             if refusal is not None:
                 await refusal(scope, receive, send_marked)
             else:
-                await self.app(scope, receive, send_marked)
+                await self._counted(scope, receive, send_marked, body_limit(request, self.settings))
         finally:
             self._record(request, rid, status, time.perf_counter() - started)
+
+    async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """Run the app with its body counted as it arrives: past ``limit`` (a chunked upload has no
+        Content-Length to refuse early) the app is told the client left, so the multipart parser
+        stops spooling, and the guard answers 413 in place of whatever the app makes of that."""
+        received = 0
+        over = False
+        answered = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, over
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    over = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal answered
+            if over and not answered:
+                return  # the app's answer to a "disconnect"; the 413 below replaces it
+            answered = answered or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not over:
+                raise
+        if over and not answered:
+            detail = f"the request body is larger than {limit} bytes"
+            await JSONResponse(status_code=413, content={"detail": detail})(scope, receive, send)
 
     async def _refusal(self, request: Request) -> JSONResponse | None:
         """The answer for a request that must not reach its route, or None."""

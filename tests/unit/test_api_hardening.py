@@ -1,5 +1,6 @@
 """The API facing an intranet: keys, uploads and deletes, CORS, limits, headers, metrics, errors."""
 
+import json
 import stat
 
 import pytest
@@ -258,3 +259,62 @@ def test_keys_command_line(tmp_path, monkeypatch):
         assert KeyStore(tmp_path / "keys.json").verify(secret) is None
     finally:
         get_settings.cache_clear()
+
+
+def test_a_chunked_upload_is_cut_off_at_the_limit_while_it_streams(indexed, key):
+    """Without a Content-Length the body is counted as it arrives: the app reads no further than
+    the limit (a 13 MB body ends one chunk past it), and the answer is a JSON 413 with the
+    security headers and the request id, nothing left in the uploads folder."""
+    import anyio
+
+    settings = indexed.settings.model_copy(update={"max_upload_mb": 0.5, "rate_limit": 0})
+    indexed.settings = settings
+    app = create_app(settings=settings, service=indexed)
+    chunk = b"Text om trygghet. " * 3_600  # ~64 kB
+    pulled = 0
+    sent: list[dict] = []
+
+    async def endless_body() -> dict:
+        nonlocal pulled
+        pulled += 1
+        if pulled == 1:
+            head = b'--grans\r\nContent-Disposition: form-data; name="file"; filename="stor.txt"\r\n\r\n'
+            return {"type": "http.request", "body": head, "more_body": True}
+        if pulled > 200:  # ~13 MB in all: without the count, all of it reaches the parser's spool
+            return {"type": "http.request", "body": b"\r\n--grans--\r\n", "more_body": False}
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def collect(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/documents",
+        "raw_path": b"/api/v1/documents",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"multipart/form-data; boundary=grans"),
+            (b"transfer-encoding", b"chunked"),
+            (b"x-api-key", key.encode()),
+            (b"x-request-id", b"chunked-1"),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+    app.state.service = indexed
+    anyio.run(app, scope, endless_body, collect)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    headers = {k.decode(): v.decode() for k, v in start["headers"]}
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert start["status"] == 413 and "larger than" in json.loads(body)["detail"]
+    assert headers["x-request-id"] == "chunked-1" and "content-security-policy" in headers
+    assert pulled * len(chunk) <= 0.5e6 + 64 * 1024 + 2 * len(chunk)  # nothing read far past the limit
+    uploads = settings.uploads_dir
+    assert not uploads.exists() or not [p for p in uploads.iterdir() if p.name != ".keep"]
