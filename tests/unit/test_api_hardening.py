@@ -265,6 +265,8 @@ def test_a_chunked_upload_is_cut_off_at_the_limit_while_it_streams(indexed, key)
     """Without a Content-Length the body is counted as it arrives: the app reads no further than
     the limit (a 13 MB body ends one chunk past it), and the answer is a JSON 413 with the
     security headers and the request id, nothing left in the uploads folder."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import anyio
 
     settings = indexed.settings.model_copy(update={"max_upload_mb": 0.5, "rate_limit": 0})
@@ -309,7 +311,9 @@ def test_a_chunked_upload_is_cut_off_at_the_limit_while_it_streams(indexed, key)
         "state": {},
     }
     app.state.service = indexed
-    anyio.run(app, scope, endless_body, collect)
+    # A thread of its own: the browser tests leave an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, app, scope, endless_body, collect).result(timeout=120)
     start = next(m for m in sent if m["type"] == "http.response.start")
     headers = {k.decode(): v.decode() for k, v in start["headers"]}
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
