@@ -330,5 +330,4 @@ class VaksamService:
             encoder = self._encoder
         if encoder is not None:
             return encoder.runtime.as_dict()
-        configured = EncoderRuntime(backend=self.settings.encoder_backend.value, precision="")
-        return {**configured.as_dict(), "precision": None}
+        return EncoderRuntime(backend=self.settings.encoder_backend.value, precision=None).as_dict()

@@ -20,6 +20,7 @@ Usage::
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -354,14 +355,7 @@ class OnnxSentenceModel:
             f"the fp32 model runs instead (about half the speed, the reference quality)"
         )
         log.warning("%s [%s]", reason, runtime.cpu.describe())
-        fallback = EncoderRuntime(
-            "onnx-int8",
-            "fp32",
-            quantization=export.describe(),
-            parity=parity,
-            parity_floor=min_cosine,
-            fallback=reason,
-        )
+        fallback = dataclasses.replace(runtime, precision="fp32", fallback=reason)
         return int8.with_session(_session(fp32_path, options), fallback)
 
     def with_session(self, session, runtime: EncoderRuntime) -> OnnxSentenceModel:

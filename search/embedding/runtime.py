@@ -27,7 +27,7 @@ class EncoderRuntime:
     """The backend asked for, the precision that runs, and the evidence for the choice."""
 
     backend: str
-    precision: str  # "fp32" or "int8"
+    precision: str | None  # "fp32" or "int8"; None before the model is loaded
     quantization: str | None = None  # how the int8 model is made, when int8 was asked for
     parity: Parity | None = None  # int8 against fp32 on this CPU, when int8 was asked for
     parity_floor: float | None = None
